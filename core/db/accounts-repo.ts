@@ -1,0 +1,118 @@
+import type { Db } from './database.js';
+
+export type Security = 'tls' | 'starttls' | 'none';
+
+export interface AccountRecord {
+  id: number;
+  name: string;
+  email: string;
+  protocol: 'imap' | 'pop3';
+  host: string;
+  port: number;
+  security: Security;
+  username: string;
+  acceptSelfSigned: boolean;
+  secretRef: string;
+  timeoutMs: number;
+  lastSyncAt: string | null;
+  lastError: string | null;
+  identities: string[];
+}
+
+export type NewAccount = Omit<AccountRecord, 'id' | 'lastSyncAt' | 'lastError' | 'identities'> & { identities?: string[] };
+
+interface AccountRow {
+  id: number;
+  name: string;
+  email: string;
+  protocol: 'imap' | 'pop3';
+  host: string;
+  port: number;
+  security: Security;
+  username: string;
+  accept_self_signed: number;
+  secret_ref: string;
+  timeout_ms: number;
+  last_sync_at: string | null;
+  last_error: string | null;
+}
+
+export class AccountsRepo {
+  constructor(private readonly db: Db) {}
+
+  add(account: NewAccount): AccountRecord {
+    const id = this.db.transaction(() => {
+      const info = this.db
+        .prepare(
+          `INSERT INTO accounts (name, email, protocol, host, port, security, username, accept_self_signed, secret_ref,
+             timeout_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          account.name,
+          account.email.toLowerCase(),
+          account.protocol,
+          account.host,
+          account.port,
+          account.security,
+          account.username,
+          account.acceptSelfSigned ? 1 : 0,
+          account.secretRef,
+          account.timeoutMs,
+          new Date().toISOString(),
+        );
+      const accountId = Number(info.lastInsertRowid);
+      const addIdentity = this.db.prepare('INSERT OR IGNORE INTO identities (account_id, address) VALUES (?, ?)');
+      for (const address of new Set([account.email, ...(account.identities ?? [])])) {
+        addIdentity.run(accountId, address.toLowerCase());
+      }
+      return accountId;
+    })();
+    return this.get(id) as AccountRecord;
+  }
+
+  get(id: number): AccountRecord | undefined {
+    const row = this.db.prepare<[number], AccountRow>('SELECT * FROM accounts WHERE id = ?').get(id);
+    return row && this.toRecord(row);
+  }
+
+  byName(name: string): AccountRecord | undefined {
+    const row = this.db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE name = ?').get(name);
+    return row && this.toRecord(row);
+  }
+
+  list(): AccountRecord[] {
+    return this.db
+      .prepare<[], AccountRow>('SELECT * FROM accounts ORDER BY name')
+      .all()
+      .map((row) => this.toRecord(row));
+  }
+
+  recordSyncResult(id: number, error: string | null): void {
+    this.db
+      .prepare('UPDATE accounts SET last_sync_at = CASE WHEN ? IS NULL THEN ? ELSE last_sync_at END, last_error = ? WHERE id = ?')
+      .run(error, new Date().toISOString(), error, id);
+  }
+
+  private toRecord(row: AccountRow): AccountRecord {
+    const identities = this.db
+      .prepare<[number], { address: string }>('SELECT address FROM identities WHERE account_id = ? ORDER BY id')
+      .all(row.id)
+      .map((r) => r.address);
+    return {
+      id: row.id,
+      name: row.name,
+      email: row.email,
+      protocol: row.protocol,
+      host: row.host,
+      port: row.port,
+      security: row.security,
+      username: row.username,
+      acceptSelfSigned: row.accept_self_signed === 1,
+      secretRef: row.secret_ref,
+      timeoutMs: row.timeout_ms,
+      lastSyncAt: row.last_sync_at,
+      lastError: row.last_error,
+      identities,
+    };
+  }
+}

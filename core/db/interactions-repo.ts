@@ -1,0 +1,124 @@
+import type { Address } from '../mail/types.js';
+import type { Db } from './database.js';
+
+export interface InteractionRecord {
+  id: number;
+  kind: 'email' | 'call' | 'sms' | 'meeting' | 'planned';
+  direction: 'in' | 'out';
+  date: string;
+  title: string;
+  preview: string;
+  accountId: number | null;
+  messageId: string | null;
+  from: Address | null;
+  to: Address[];
+  cc: Address[];
+  folders: string[];
+  goneFromServer: boolean;
+  attachments: Array<{ name: string; size: number; sha256: string; contentType: string }>;
+  parseError: string | null;
+}
+
+interface Row {
+  id: number;
+  kind: InteractionRecord['kind'];
+  direction: 'in' | 'out';
+  date: string;
+  title: string;
+  preview: string;
+  account_id: number | null;
+  message_row: number | null;
+  message_id: string | null;
+  from_address: string | null;
+  from_name: string | null;
+  recipients: string | null;
+  parse_error: string | null;
+}
+
+const SELECT = `SELECT i.id, i.kind, i.direction, i.date, i.title, i.preview, i.account_id, i.message_id AS message_row,
+  m.message_id, m.from_address, m.from_name, m.recipients, m.parse_error
+  FROM interactions i LEFT JOIN messages m ON m.id = i.message_id`;
+
+/** Read side of the journal: lists, search and export. */
+export class InteractionsRepo {
+  private readonly stmt;
+
+  constructor(private readonly db: Db) {
+    this.stmt = {
+      folders: db.prepare<[number], { path: string; gone: number }>(
+        `SELECT f.path, MIN(l.gone_at IS NOT NULL) AS gone FROM message_locations l JOIN folders f ON f.id = l.folder_id
+         WHERE l.message_id = ? GROUP BY f.path ORDER BY f.path`,
+      ),
+      attachments: db.prepare<[number], { name: string; size: number; sha256: string; content_type: string }>(
+        'SELECT name, size, sha256, content_type FROM attachments WHERE message_id = ? AND inline = 0 ORDER BY id',
+      ),
+      count: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM interactions'),
+    };
+  }
+
+  count(): number {
+    return this.stmt.count.get()?.n ?? 0;
+  }
+
+  /** Every interaction, oldest first, one at a time so an export of a large journal stays small in memory. */
+  *iterateAll(): Generator<InteractionRecord> {
+    for (const row of this.db.prepare<[], Row>(`${SELECT} ORDER BY i.date, i.id`).iterate()) yield this.toRecord(row);
+  }
+
+  list(options: { limit: number; offset?: number }): InteractionRecord[] {
+    return this.db
+      .prepare<[number, number], Row>(`${SELECT} ORDER BY i.date DESC, i.id DESC LIMIT ? OFFSET ?`)
+      .all(options.limit, options.offset ?? 0)
+      .map((row) => this.toRecord(row));
+  }
+
+  /** Full-text search: every word must match (as a prefix), best matches first. */
+  search(text: string, limit = 50): InteractionRecord[] {
+    const query = toFtsQuery(text);
+    if (!query) return [];
+    return this.db
+      .prepare<[string, number], Row>(
+        `${SELECT} JOIN (SELECT rowid, rank FROM interactions_fts WHERE interactions_fts MATCH ? ORDER BY rank LIMIT ?) hit
+           ON hit.rowid = i.id ORDER BY hit.rank`,
+      )
+      .all(query, limit)
+      .map((row) => this.toRecord(row));
+  }
+
+  private toRecord(row: Row): InteractionRecord {
+    const recipients = row.recipients ? (JSON.parse(row.recipients) as { to?: Address[]; cc?: Address[] }) : {};
+    const locations = row.message_row === null ? [] : this.stmt.folders.all(row.message_row);
+    const present = locations.filter((l) => !l.gone).map((l) => l.path);
+    return {
+      id: row.id,
+      kind: row.kind,
+      direction: row.direction,
+      date: row.date,
+      title: row.title,
+      preview: row.preview,
+      accountId: row.account_id,
+      messageId: row.message_id,
+      from: row.from_address ? { name: row.from_name ?? '', address: row.from_address } : null,
+      to: recipients.to ?? [],
+      cc: recipients.cc ?? [],
+      folders: present,
+      goneFromServer: locations.length > 0 && present.length === 0,
+      attachments:
+        row.message_row === null
+          ? []
+          : this.stmt.attachments.all(row.message_row).map((a) => ({
+              name: a.name,
+              size: a.size,
+              sha256: a.sha256,
+              contentType: a.content_type,
+            })),
+      parseError: row.parse_error,
+    };
+  }
+}
+
+/** Turns what a person types into an FTS5 query that cannot be a syntax error: quoted words, each a prefix. */
+export function toFtsQuery(text: string): string {
+  const words = text.match(/[\p{L}\p{N}_@.+-]+/gu) ?? [];
+  return words.map((w) => `"${w.replace(/"/g, '""')}"*`).join(' ');
+}

@@ -1,0 +1,31 @@
+import { AccountsRepo } from './accounts-repo.js';
+import { BlobStore } from './blob-store.js';
+import { type Db, type OpenOptions, openDatabase } from './database.js';
+import { InteractionsRepo } from './interactions-repo.js';
+import { SyncRepo } from './sync-repo.js';
+
+/** One open journal file: its database connection, blob store and repositories. */
+export class Journal {
+  readonly accounts: AccountsRepo;
+  readonly blobs: BlobStore;
+  readonly sync: SyncRepo;
+  readonly interactions: InteractionsRepo;
+
+  private constructor(
+    readonly file: string,
+    readonly db: Db,
+  ) {
+    this.accounts = new AccountsRepo(db);
+    this.blobs = new BlobStore(db, `${file}.blobs`);
+    this.sync = new SyncRepo(db, this.blobs);
+    this.interactions = new InteractionsRepo(db);
+  }
+
+  static open(file: string, options?: OpenOptions): Journal {
+    return new Journal(file, openDatabase(file, options));
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

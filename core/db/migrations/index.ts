@@ -1,0 +1,7 @@
+import { initial } from './001-initial.js';
+import type { Migration } from './migration.js';
+
+// Ordered, append-only. The last entry's version is the schema this build writes.
+export const migrations: readonly Migration[] = [initial];
+
+export const schemaVersion = migrations[migrations.length - 1]?.version ?? 0;

@@ -1,0 +1,29 @@
+/** Every failure a user can meet has a kind the UI can act on and a message a person can read. */
+export type ErrorKind =
+  | 'auth'
+  | 'tls'
+  | 'host-not-found'
+  | 'connection-refused'
+  | 'timeout'
+  | 'connection-lost'
+  | 'protocol'
+  | 'journal-too-new'
+  | 'not-found'
+  | 'invalid-input'
+  | 'secret-store';
+
+export class InterlogError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    readonly detail?: string,
+  ) {
+    super(message);
+    this.name = 'InterlogError';
+  }
+
+  /** Network trouble worth retrying with backoff; wrong passwords and bad certificates are not. */
+  get transient(): boolean {
+    return this.kind === 'timeout' || this.kind === 'connection-lost' || this.kind === 'connection-refused';
+  }
+}
