@@ -19,7 +19,9 @@ export interface AccountRecord {
   identities: string[];
 }
 
-export type NewAccount = Omit<AccountRecord, 'id' | 'lastSyncAt' | 'lastError' | 'identities'> & { identities?: string[] };
+export type NewAccount = Omit<AccountRecord, 'id' | 'lastSyncAt' | 'lastError' | 'identities'> & {
+  identities?: string[];
+};
 
 interface AccountRow {
   id: number;
@@ -89,7 +91,9 @@ export class AccountsRepo {
 
   recordSyncResult(id: number, error: string | null): void {
     this.db
-      .prepare('UPDATE accounts SET last_sync_at = CASE WHEN ? IS NULL THEN ? ELSE last_sync_at END, last_error = ? WHERE id = ?')
+      .prepare(
+        'UPDATE accounts SET last_sync_at = CASE WHEN ? IS NULL THEN ? ELSE last_sync_at END, last_error = ? WHERE id = ?',
+      )
       .run(error, new Date().toISOString(), error, id);
   }
 

@@ -16,15 +16,16 @@ export class BlobStore {
   private readonly exists;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     readonly dir: string,
   ) {
     this.insert = db.prepare(
       'INSERT OR IGNORE INTO blobs (sha256, size, codec, location, data) VALUES (?, ?, ?, ?, ?)',
     );
-    this.select = db.prepare<[string], { size: number; codec: BlobCodec; location: 'db' | 'file'; data: Buffer | null }>(
-      'SELECT size, codec, location, data FROM blobs WHERE sha256 = ?',
-    );
+    this.select = db.prepare<
+      [string],
+      { size: number; codec: BlobCodec; location: 'db' | 'file'; data: Buffer | null }
+    >('SELECT size, codec, location, data FROM blobs WHERE sha256 = ?');
     this.exists = db.prepare<[string], { one: number }>('SELECT 1 AS one FROM blobs WHERE sha256 = ?');
   }
 

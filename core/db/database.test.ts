@@ -25,7 +25,7 @@ describe('journal database', () => {
   it('upgrades an older journal on open and keeps its data', () => {
     const file = path.join(dir, 'old.db');
     const raw = new Database(file);
-    raw.exec('CREATE TABLE leftover (x TEXT); INSERT INTO leftover VALUES (\'kept\')');
+    raw.exec("CREATE TABLE leftover (x TEXT); INSERT INTO leftover VALUES ('kept')");
     raw.pragma('user_version = 0');
     raw.close();
     const db = openDatabase(file);

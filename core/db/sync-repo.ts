@@ -104,7 +104,9 @@ export class SyncRepo {
   /** Folders the server no longer lists keep their letters; they are only flagged. */
   markFoldersAbsent(accountId: number, presentPaths: string[]): void {
     const keep = new Set(presentPaths);
-    const rows = this.db.prepare<[number], { id: number; path: string }>('SELECT id, path FROM folders WHERE account_id = ?');
+    const rows = this.db.prepare<[number], { id: number; path: string }>(
+      'SELECT id, path FROM folders WHERE account_id = ?',
+    );
     const mark = this.db.prepare('UPDATE folders SET present = 0 WHERE id = ?');
     this.db.transaction(() => {
       for (const row of rows.all(accountId)) if (!keep.has(row.path)) mark.run(row.id);
@@ -125,7 +127,9 @@ export class SyncRepo {
   startNewUidValidity(folderId: number, uidvalidity: string): void {
     this.db.transaction(() => {
       this.db
-        .prepare('UPDATE message_locations SET gone_at = ? WHERE folder_id = ? AND uidvalidity <> ? AND gone_at IS NULL')
+        .prepare(
+          'UPDATE message_locations SET gone_at = ? WHERE folder_id = ? AND uidvalidity <> ? AND gone_at IS NULL',
+        )
         .run(new Date().toISOString(), folderId, uidvalidity);
       this.db
         .prepare('UPDATE folders SET uidvalidity = ?, last_uid = 0, uidnext = NULL, highest_modseq = NULL WHERE id = ?')
@@ -180,7 +184,11 @@ export class SyncRepo {
     );
     const outgoing = parsed.from !== null && batch.identities.has(parsed.from.address);
     const visible = parsed.attachments.filter((a) => !a.inline);
-    const preview = parsed.text.slice(0, PREVIEW_LENGTH * 2).replace(/\s+/g, ' ').trim().slice(0, PREVIEW_LENGTH);
+    const preview = parsed.text
+      .slice(0, PREVIEW_LENGTH * 2)
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, PREVIEW_LENGTH);
     const interactionId = Number(
       this.stmt.insertInteraction.run(
         outgoing ? 'out' : 'in',
@@ -224,8 +232,15 @@ export class SyncRepo {
     })();
   }
 
-  updateFlags(folderId: number, uidvalidity: string, changes: Array<{ uid: number; flags: string }>, modseq: string | null): void {
-    const stmt = this.db.prepare('UPDATE message_locations SET flags = ? WHERE folder_id = ? AND uidvalidity = ? AND uid = ?');
+  updateFlags(
+    folderId: number,
+    uidvalidity: string,
+    changes: Array<{ uid: number; flags: string }>,
+    modseq: string | null,
+  ): void {
+    const stmt = this.db.prepare(
+      'UPDATE message_locations SET flags = ? WHERE folder_id = ? AND uidvalidity = ? AND uid = ?',
+    );
     this.db.transaction(() => {
       for (const c of changes) stmt.run(c.flags, folderId, uidvalidity, c.uid);
       if (modseq !== null) this.db.prepare('UPDATE folders SET highest_modseq = ? WHERE id = ?').run(modseq, folderId);

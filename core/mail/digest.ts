@@ -32,6 +32,7 @@ export async function digestMessage(input: DigestInput): Promise<DigestedMessage
   const compressed = zlib.brotliCompressSync(data, {
     params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 1, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: data.length },
   });
-  if (compressed.length < data.length * 0.9) return { parsed, sha256, size: data.length, codec: 'br', stored: compressed };
+  if (compressed.length < data.length * 0.9)
+    return { parsed, sha256, size: data.length, codec: 'br', stored: compressed };
   return { parsed, sha256, size: data.length, codec: 'raw', stored: data };
 }

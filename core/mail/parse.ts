@@ -101,7 +101,9 @@ function applyHeaders(result: ParsedMessage, headers: Map<string, unknown>, hint
   const inReplyTo = get('in-reply-to');
   result.inReplyTo = parseIdList(typeof inReplyTo === 'string' ? inReplyTo : null)[0] ?? null;
   const references = get('references');
-  result.references = parseIdList(typeof references === 'string' || Array.isArray(references) ? (references as string | string[]) : null);
+  result.references = parseIdList(
+    typeof references === 'string' || Array.isArray(references) ? (references as string | string[]) : null,
+  );
   result.from = addresses(get('from'))[0] ?? null;
   result.to = addresses(get('to'));
   result.cc = addresses(get('cc'));

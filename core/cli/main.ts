@@ -1,0 +1,201 @@
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { InteractionRecord } from '../db/interactions-repo.js';
+import { InterlogError } from '../errors.js';
+import { JournalService } from '../journal-service.js';
+import { formatAddress } from '../mail/addresses.js';
+import { FileSecretStore } from '../secrets/file-secret-store.js';
+import { progressPrinter } from './progress-bar.js';
+import { promptHidden } from './prompt.js';
+
+const USAGE = `Usage: interlog [--db FILE] <command>
+
+Commands:
+  account add --name NAME --email ADDR --imap HOST:PORT --security tls|starttls|none
+              --user USER [--password-env VAR] [--accept-self-signed] [--identity ADDR]... [--timeout SEC] [--no-verify]
+  account list
+  sync [--account NAME] [--watch] [--poll SEC]
+  export --json
+  search TEXT
+
+The journal is --db FILE, else $INTERLOG_DB, else ~/.local/share/interlog/journal.db.
+Passwords are read from the environment variable named by --password-env, or asked for; never from arguments.`;
+
+class UsageError extends Error {}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      db: { type: 'string' },
+      name: { type: 'string' },
+      email: { type: 'string' },
+      imap: { type: 'string' },
+      security: { type: 'string' },
+      user: { type: 'string' },
+      'password-env': { type: 'string' },
+      'accept-self-signed': { type: 'boolean' },
+      identity: { type: 'string', multiple: true },
+      timeout: { type: 'string' },
+      'no-verify': { type: 'boolean' },
+      account: { type: 'string' },
+      watch: { type: 'boolean' },
+      poll: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, sub, ...rest] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  const dbFile = path.resolve(values.db ?? process.env.INTERLOG_DB ?? defaultJournal());
+  const service = new JournalService({ dbFile, secrets: FileSecretStore.besideJournal(dbFile) });
+  try {
+    switch (command) {
+      case 'account':
+        if (sub === 'add') return await addAccount(service, values);
+        if (sub === 'list') {
+          for (const a of await service.listAccounts()) {
+            const status = a.lastError
+              ? `error: ${a.lastError}`
+              : a.lastSyncAt
+                ? `synced ${a.lastSyncAt}`
+                : 'never synced';
+            process.stdout.write(
+              `${a.name}\t${a.email}\t${a.protocol}://${a.host}:${a.port} (${a.security})\t${status}\n`,
+            );
+          }
+          return 0;
+        }
+        throw new UsageError(`unknown account command "${sub ?? ''}"`);
+      case 'sync':
+        return await sync(service, values);
+      case 'export':
+        if (!values.json) throw new UsageError('export needs --json (one JSON object per line)');
+        for (const record of service.iterateInteractions())
+          process.stdout.write(`${JSON.stringify(exportLine(record))}\n`);
+        return 0;
+      case 'search': {
+        const text = [sub, ...rest].filter(Boolean).join(' ');
+        if (!text) throw new UsageError('search needs the text to look for');
+        for (const r of await service.search({ text, limit: 100 })) {
+          const who =
+            r.direction === 'out'
+              ? `to ${r.to.map(formatAddress).join(', ')}`
+              : `from ${r.from ? formatAddress(r.from) : '?'}`;
+          process.stdout.write(`${r.date.slice(0, 16).replace('T', ' ')}  ${r.title || '(no subject)'}  ${who}\n`);
+        }
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } finally {
+    await service.close();
+  }
+}
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+async function addAccount(service: JournalService, v: Values): Promise<number> {
+  const need = (key: string) => {
+    const value = v[key];
+    if (typeof value !== 'string' || !value) throw new UsageError(`account add needs --${key}`);
+    return value;
+  };
+  const server = /^(.+):(\d+)$/.exec(need('imap'));
+  if (!server?.[1] || !server[2]) throw new UsageError('--imap must be HOST:PORT');
+  const security = need('security');
+  if (security !== 'tls' && security !== 'starttls' && security !== 'none') {
+    throw new UsageError('--security must be tls, starttls or none');
+  }
+  const envName = v['password-env'];
+  let password: string | undefined;
+  if (typeof envName === 'string') {
+    password = process.env[envName];
+    if (!password) throw new UsageError(`the environment variable ${envName} is empty or not set`);
+  } else {
+    password = await promptHidden(`Password for ${need('user')}: `);
+  }
+  const timeout = typeof v.timeout === 'string' ? Number(v.timeout) * 1000 : undefined;
+  const account = await service.addAccount({
+    name: need('name'),
+    email: need('email'),
+    protocol: 'imap',
+    host: server[1],
+    port: Number(server[2]),
+    security,
+    username: need('user'),
+    password,
+    acceptSelfSigned: v['accept-self-signed'] === true,
+    identities: Array.isArray(v.identity) ? v.identity : [],
+    verify: v['no-verify'] !== true,
+    ...(timeout ? { timeoutMs: timeout } : {}),
+  });
+  process.stdout.write(`Added account "${account.name}" (${account.email}).\n`);
+  return 0;
+}
+
+async function sync(service: JournalService, v: Values): Promise<number> {
+  const account = typeof v.account === 'string' ? v.account : undefined;
+  service.onEvent(progressPrinter());
+  if (!v.watch) {
+    const results = await service.sync(account ? { account } : {});
+    for (const r of results)
+      process.stdout.write(`${r.account}: ${r.added} new letters in ${r.folders.length} folders\n`);
+    return 0;
+  }
+  const pollMs = typeof v.poll === 'string' ? Number(v.poll) * 1000 : undefined;
+  const handle = await service.watch(account, pollMs);
+  const stop = () => handle.stop();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await handle.result;
+  return 0;
+}
+
+function exportLine(r: InteractionRecord) {
+  return {
+    id: r.id,
+    kind: r.kind,
+    direction: r.direction,
+    date: r.date,
+    title: r.title,
+    messageId: r.messageId,
+    folders: r.folders,
+    from: r.from?.address ?? null,
+    fromName: r.from?.name ?? null,
+    to: r.to.map((a) => a.address),
+    cc: r.cc.map((a) => a.address),
+    attachments: r.attachments.map((a) => ({ name: a.name, size: a.size, sha256: a.sha256 })),
+    goneFromServer: r.goneFromServer,
+    ...(r.parseError ? { parseError: r.parseError } : {}),
+  };
+}
+
+function defaultJournal(): string {
+  const base = process.env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share');
+  return path.join(base, 'interlog', 'journal.db');
+}
+
+/** Runs the CLI and exits with its code; every failure is one line a person can act on. */
+export function run(): void {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      if (error instanceof UsageError) {
+        process.stderr.write(`interlog: ${error.message}\n\n${USAGE}\n`);
+        process.exit(2);
+      }
+      const message = error instanceof InterlogError || error instanceof Error ? error.message : String(error);
+      const zodIssues = (error as { issues?: Array<{ path: unknown[]; message: string }> }).issues;
+      const text = zodIssues ? zodIssues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : message;
+      process.stderr.write(`interlog: ${text.replace(/\s+/g, ' ')}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,65 @@
+import { Journal } from '../db/journal.js';
+import { InterlogError } from '../errors.js';
+import { createDigestPool } from '../mail/digest-pool.js';
+import { type SyncEvent, syncImapAccount, watchImapAccount } from './imap/account-sync.js';
+import type { SyncAccountResult } from './progress.js';
+
+export interface SyncRequest {
+  dbFile: string;
+  /** Accounts by name with their passwords, already taken from the secret store by the caller. */
+  accounts: Array<{ name: string; password: string }>;
+  watch: boolean;
+  pollIntervalMs?: number;
+  poolSize?: number;
+}
+
+/**
+ * Runs one sync (or a watch) over the named accounts with its own journal connection and digest workers.
+ * Meant to run off the UI's thread: see sync-host.ts.
+ */
+export async function runSync(
+  request: SyncRequest,
+  onEvent: (event: SyncEvent) => void,
+  signal?: AbortSignal,
+): Promise<SyncAccountResult[]> {
+  const journal = Journal.open(request.dbFile);
+  const pool = createDigestPool(request.poolSize);
+  try {
+    const jobs = request.accounts.map(({ name, password }) => {
+      const account = journal.accounts.byName(name);
+      if (!account) throw new InterlogError('not-found', `There is no account named "${name}".`);
+      if (account.protocol !== 'imap') {
+        throw new InterlogError(
+          'invalid-input',
+          `Account "${name}" uses ${account.protocol}, which this build cannot sync yet.`,
+        );
+      }
+      return { account, password };
+    });
+    const base = (job: (typeof jobs)[number]) => ({
+      journal,
+      pool,
+      account: job.account,
+      password: job.password,
+      onEvent,
+      ...(signal ? { signal } : {}),
+    });
+    const results: SyncAccountResult[] = [];
+    // Accounts sync one after another: they share the digest workers, which already use every core.
+    for (const job of jobs) results.push(await syncImapAccount(base(job)));
+    if (request.watch) {
+      await Promise.all(
+        jobs.map((job) =>
+          watchImapAccount({
+            ...base(job),
+            ...(request.pollIntervalMs ? { pollIntervalMs: request.pollIntervalMs } : {}),
+          }),
+        ),
+      );
+    }
+    return results;
+  } finally {
+    await pool.close();
+    journal.close();
+  }
+}

@@ -1,0 +1,177 @@
+import type { ImapFlow } from 'imapflow';
+import type { AccountRecord } from '../../db/accounts-repo.js';
+import type { Journal } from '../../db/journal.js';
+import { InterlogError } from '../../errors.js';
+import type { DigestedMessage, DigestInput } from '../../mail/digest.js';
+import { backoffDelay, sleep } from '../../util/backoff.js';
+import type { WorkerPool } from '../../util/worker-pool.js';
+import type { SyncAccountResult, SyncProgress } from '../progress.js';
+import { connectImap, imapError } from './connect.js';
+import { discoverFolders } from './discover.js';
+import { syncFolder } from './folder-sync.js';
+
+export type SyncEvent =
+  | { type: 'progress'; progress: SyncProgress }
+  | { type: 'retry'; account: string; reason: string; delayMs: number; attempt: number }
+  | { type: 'new-mail'; account: string; folder: string; added: number }
+  | { type: 'idle'; account: string };
+
+export interface ImapSyncOptions {
+  journal: Journal;
+  pool: WorkerPool<DigestInput, DigestedMessage>;
+  account: AccountRecord;
+  password: string;
+  onEvent?: (event: SyncEvent) => void;
+  signal?: AbortSignal;
+  /** Transient failures (lost link, timeout) retried with backoff before the run gives up. */
+  maxAttempts?: number;
+  backoffBaseMs?: number;
+}
+
+/** One full pass over the account's folders on an open connection. */
+async function syncAll(client: ImapFlow, o: ImapSyncOptions): Promise<SyncAccountResult> {
+  const { journal, account } = o;
+  const { all, selected } = await discoverFolders(client);
+  journal.sync.markFoldersAbsent(
+    account.id,
+    all.map((f) => f.path),
+  );
+  const result: SyncAccountResult = { account: account.name, folders: [], added: 0 };
+  for (const info of selected) {
+    o.signal?.throwIfAborted();
+    const state = journal.sync.upsertFolder(account.id, info.path, info.delimiter, info.specialUse ?? null);
+    const folderResult = await syncFolder(context(client, o), state);
+    result.folders.push(folderResult);
+    result.added += folderResult.added;
+  }
+  return result;
+}
+
+function context(client: ImapFlow, o: ImapSyncOptions) {
+  return {
+    journal: o.journal,
+    client,
+    pool: o.pool,
+    accountId: o.account.id,
+    accountName: o.account.name,
+    identities: new Set(o.account.identities.map((a) => a.toLowerCase())),
+    onProgress: (progress: SyncProgress) => o.onEvent?.({ type: 'progress', progress }),
+    ...(o.signal ? { signal: o.signal } : {}),
+  };
+}
+
+/**
+ * Syncs the account until every selected folder is current. A lost connection or a timeout is retried with
+ * backoff (each retry resumes from the committed cursors); a wrong password or a bad certificate is not.
+ */
+export async function syncImapAccount(o: ImapSyncOptions): Promise<SyncAccountResult> {
+  const maxAttempts = o.maxAttempts ?? 6;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const result = await withConnection(o, (client) => syncAll(client, o));
+      o.journal.accounts.recordSyncResult(o.account.id, null);
+      return result;
+    } catch (error) {
+      const failure = imapError(error, o.account);
+      if (o.signal?.aborted) throw o.signal.reason;
+      if (!failure.transient || attempt >= maxAttempts) {
+        o.journal.accounts.recordSyncResult(o.account.id, failure.message);
+        throw failure;
+      }
+      const delayMs = backoffDelay(attempt, o.backoffBaseMs);
+      o.onEvent?.({ type: 'retry', account: o.account.name, reason: failure.message, delayMs, attempt });
+      await sleep(delayMs, o.signal);
+    }
+  }
+}
+
+async function withConnection<T>(o: ImapSyncOptions, work: (client: ImapFlow) => Promise<T>): Promise<T> {
+  const client = await connectImap({ account: o.account, password: o.password });
+  const onAbort = () => client.close();
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await work(client);
+  } finally {
+    o.signal?.removeEventListener('abort', onAbort);
+    await client.logout().catch(() => client.close());
+  }
+}
+
+export interface WatchOptions extends ImapSyncOptions {
+  /** How often folders other than INBOX are checked; INBOX itself is watched with IDLE. */
+  pollIntervalMs?: number;
+}
+
+/**
+ * Keeps the journal current until aborted: IDLE on INBOX brings a new letter in within seconds, the other
+ * folders are polled. Network failures reconnect with backoff; a wrong password stops the watch with its error.
+ */
+export async function watchImapAccount(o: WatchOptions): Promise<void> {
+  const pollMs = o.pollIntervalMs ?? 120_000;
+  let failures = 0;
+  while (!o.signal?.aborted) {
+    try {
+      await withConnection(o, async (client) => {
+        await syncAll(client, o);
+        failures = 0;
+        o.journal.accounts.recordSyncResult(o.account.id, null);
+        for (;;) {
+          const reason = await waitForChange(client, pollMs, o.signal);
+          if (reason === 'closed') throw new InterlogError('connection-lost', 'The server closed the connection.');
+          if (reason === 'aborted') return;
+          if (reason === 'inbox') {
+            const state = o.journal.sync.upsertFolder(o.account.id, 'INBOX', null, null);
+            const r = await syncFolder(context(client, o), o.journal.sync.folder(state.id));
+            if (r.added > 0)
+              o.onEvent?.({ type: 'new-mail', account: o.account.name, folder: 'INBOX', added: r.added });
+          } else {
+            const r = await syncAll(client, o);
+            for (const f of r.folders) {
+              if (f.added > 0)
+                o.onEvent?.({ type: 'new-mail', account: o.account.name, folder: f.folder, added: f.added });
+            }
+          }
+        }
+      });
+    } catch (error) {
+      if (o.signal?.aborted) return;
+      const failure = imapError(error, o.account);
+      o.journal.accounts.recordSyncResult(o.account.id, failure.message);
+      if (!failure.transient) throw failure;
+      failures++;
+      const delayMs = backoffDelay(failures, o.backoffBaseMs);
+      o.onEvent?.({ type: 'retry', account: o.account.name, reason: failure.message, delayMs, attempt: failures });
+      await sleep(delayMs, o.signal).catch(() => {});
+    }
+  }
+}
+
+/** Selects INBOX and idles until a letter arrives there, the poll interval passes, the link drops or we stop. */
+async function waitForChange(
+  client: ImapFlow,
+  pollMs: number,
+  signal?: AbortSignal,
+): Promise<'inbox' | 'poll' | 'closed' | 'aborted'> {
+  const inbox = await client.mailboxOpen('INBOX', { readOnly: true });
+  const knownCount = inbox.exists;
+  return new Promise((resolve) => {
+    const finish = (reason: 'inbox' | 'poll' | 'closed' | 'aborted') => {
+      clearTimeout(timer);
+      client.off('exists', onExists);
+      client.off('close', onClose);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(reason);
+    };
+    const onExists = (event: { path: string; count: number }) => {
+      if (event.path === 'INBOX' && event.count > knownCount) finish('inbox');
+    };
+    const onClose = () => finish('closed');
+    const onAbort = () => finish('aborted');
+    const timer = setTimeout(() => finish('poll'), pollMs);
+    client.on('exists', onExists);
+    client.on('close', onClose);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    // IDLE ends by itself when the next command is sent; a failure here shows up as 'close'.
+    client.idle().catch(() => {});
+  });
+}
