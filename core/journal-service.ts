@@ -12,6 +12,8 @@ import { type SyncHandle, startSyncWorker } from './sync/sync-host.js';
 export interface ServiceOptions {
   dbFile: string;
   secrets: SecretStore;
+  /** Sync timing for tests and embedders; the defaults suit a desktop. */
+  tuning?: { backoffBaseMs?: number; pollIntervalMs?: number };
 }
 
 /** The JournalApi over one journal file. Reads happen here; syncing runs in a worker with its own connection. */
@@ -80,8 +82,16 @@ export class JournalService implements JournalApi {
     const withPasswords = await Promise.all(
       accounts.map(async (a) => ({ name: a.name, password: await this.password(a) })),
     );
+    const poll = pollIntervalMs ?? this.options.tuning?.pollIntervalMs;
+    const backoff = this.options.tuning?.backoffBaseMs;
     const handle = startSyncWorker(
-      { dbFile: this.options.dbFile, accounts: withPasswords, watch, ...(pollIntervalMs ? { pollIntervalMs } : {}) },
+      {
+        dbFile: this.options.dbFile,
+        accounts: withPasswords,
+        watch,
+        ...(poll ? { pollIntervalMs: poll } : {}),
+        ...(backoff ? { backoffBaseMs: backoff } : {}),
+      },
       (event) => this.emit(event),
     );
     this.running.add(handle);

@@ -11,6 +11,8 @@ export interface SyncRequest {
   watch: boolean;
   pollIntervalMs?: number;
   poolSize?: number;
+  /** First retry delay after a network failure; doubles each time. Tests shorten it. */
+  backoffBaseMs?: number;
 }
 
 /**
@@ -43,6 +45,7 @@ export async function runSync(
       password: job.password,
       onEvent,
       ...(signal ? { signal } : {}),
+      ...(request.backoffBaseMs ? { backoffBaseMs: request.backoffBaseMs } : {}),
     });
     const results: SyncAccountResult[] = [];
     // Accounts sync one after another: they share the digest workers, which already use every core.

@@ -1,5 +1,5 @@
-import { Worker } from 'node:worker_threads';
 import { type ErrorKind, InterlogError } from '../errors.js';
+import { siblingModule, spawnWorker } from '../util/spawn-worker.js';
 import type { SyncRequest } from './engine.js';
 import type { SyncEvent } from './imap/account-sync.js';
 import type { SyncAccountResult } from './progress.js';
@@ -15,17 +15,14 @@ export interface SyncHandle {
   stop(): void;
 }
 
-const entry = new URL(import.meta.url.endsWith('.ts') ? './sync-worker.ts' : './sync-worker.js', import.meta.url);
+const entry = siblingModule(import.meta.url, 'sync-worker');
 
 /**
  * Starts a sync in a worker thread: better-sqlite3 and message digests are synchronous work that must never
  * block the thread that draws the UI or answers the user. Events arrive on `onEvent`.
  */
 export function startSyncWorker(request: SyncRequest, onEvent: (event: SyncEvent) => void): SyncHandle {
-  const worker = new Worker(entry, {
-    workerData: request,
-    execArgv: entry.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [],
-  });
+  const worker = spawnWorker(entry, { workerData: request });
   let settled = false;
   const result = new Promise<SyncAccountResult[]>((resolve, reject) => {
     worker.on('message', (message: WorkerMessage) => {

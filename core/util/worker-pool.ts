@@ -1,5 +1,6 @@
 import os from 'node:os';
-import { type TransferListItem, Worker } from 'node:worker_threads';
+import type { TransferListItem, Worker } from 'node:worker_threads';
+import { spawnWorker } from './spawn-worker.js';
 
 interface Pending {
   resolve(value: unknown): void;
@@ -26,9 +27,7 @@ export class WorkerPool<In, Out> {
   }
 
   private spawn(entry: URL): Slot {
-    // Under tsx or vitest the entry is TypeScript; a worker does not inherit their loaders, so it gets tsx.
-    const execArgv = entry.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [];
-    const worker = new Worker(entry, { execArgv });
+    const worker = spawnWorker(entry);
     const slot: Slot = { worker, busy: 0 };
     worker.unref();
     worker.on('message', (msg: { id: number; result?: unknown; error?: string }) => {
