@@ -76,8 +76,7 @@ export async function main(argv: string[]): Promise<number> {
         return await sync(service, values);
       case 'export':
         if (!values.json) throw new UsageError('export needs --json (one JSON object per line)');
-        for (const record of service.iterateInteractions())
-          process.stdout.write(`${JSON.stringify(exportLine(record))}\n`);
+        for (const record of service.iterateInteractions()) await writeOut(`${JSON.stringify(exportLine(record))}\n`);
         return 0;
       case 'search': {
         const text = [sub, ...rest].filter(Boolean).join(' ');
@@ -177,6 +176,17 @@ function exportLine(r: InteractionRecord) {
   };
 }
 
+/** Writes to stdout honouring backpressure, so exporting a large journal into a pipe stays small in memory. */
+function writeOut(text: string): Promise<void> | undefined {
+  if (process.stdout.write(text)) return undefined;
+  return new Promise((resolve) => process.stdout.once('drain', resolve));
+}
+
+/** Exits only once stdout and stderr are flushed: process.exit() would cut a piped export short. */
+function exitWhenFlushed(code: number): void {
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+}
+
 function defaultJournal(): string {
   const base = process.env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share');
   return path.join(base, 'interlog', 'journal.db');
@@ -185,17 +195,17 @@ function defaultJournal(): string {
 /** Runs the CLI and exits with its code; every failure is one line a person can act on. */
 export function run(): void {
   main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => exitWhenFlushed(code),
     (error: unknown) => {
       if (error instanceof UsageError) {
         process.stderr.write(`interlog: ${error.message}\n\n${USAGE}\n`);
-        process.exit(2);
+        return exitWhenFlushed(2);
       }
       const message = error instanceof InterlogError || error instanceof Error ? error.message : String(error);
       const zodIssues = (error as { issues?: Array<{ path: unknown[]; message: string }> }).issues;
       const text = zodIssues ? zodIssues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : message;
       process.stderr.write(`interlog: ${text.replace(/\s+/g, ' ')}\n`);
-      process.exit(1);
+      exitWhenFlushed(1);
     },
   );
 }

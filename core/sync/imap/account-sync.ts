@@ -66,14 +66,27 @@ function context(client: ImapFlow, o: ImapSyncOptions) {
  */
 export async function syncImapAccount(o: ImapSyncOptions): Promise<SyncAccountResult> {
   const maxAttempts = o.maxAttempts ?? 6;
+  let committedSince = false;
+  const tracked: ImapSyncOptions = {
+    ...o,
+    onEvent: (event) => {
+      if (event.type === 'progress' && event.progress.done > 0) committedSince = true;
+      o.onEvent?.(event);
+    },
+  };
+  const countBefore = o.journal.interactions.count();
   for (let attempt = 1; ; attempt++) {
+    committedSince = false;
     try {
-      const result = await withConnection(o, (client) => syncAll(client, o));
+      const result = await withConnection(tracked, (client) => syncAll(client, tracked));
       o.journal.accounts.recordSyncResult(o.account.id, null);
-      return result;
+      // Attempts cut short committed letters too; the run's total is what the journal gained.
+      return { ...result, added: o.journal.interactions.count() - countBefore };
     } catch (error) {
       const failure = imapError(error, o.account);
       if (o.signal?.aborted) throw o.signal.reason;
+      // A flaky link that still lets whole batches through is making progress: only failures in a row count.
+      if (committedSince) attempt = 1;
       if (!failure.transient || attempt >= maxAttempts) {
         o.journal.accounts.recordSyncResult(o.account.id, failure.message);
         throw failure;

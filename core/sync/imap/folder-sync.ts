@@ -100,12 +100,12 @@ export async function syncFolder(ctx: FolderSyncContext, folder: FolderState): P
       const known = repo.knownMessages(metas.flatMap((m) => (m.messageId ? [m.messageId] : [])));
       for (const batch of planBatches(metas)) {
         ctx.signal?.throwIfAborted();
-        const items = await fetchBatch(ctx, batch, known);
-        const lastUid = batch[batch.length - 1]?.uid ?? state.lastUid;
-        const isLast = lastUid === newUids[newUids.length - 1];
+        const fetched = await fetchBatch(ctx, batch, known);
+        const lastUid = fetched.lastUid ?? state.lastUid;
+        const isLast = fetched.error === undefined && lastUid === newUids[newUids.length - 1];
         const cursor = { ...(isLast ? finalCursor : partialCursor), lastUid };
         const commit = committed.then(async () => {
-          const ready = await Promise.all(items);
+          const ready = await Promise.all(fetched.items);
           const added = repo.commitBatch({
             folderId: state.id,
             accountId: ctx.accountId,
@@ -122,6 +122,7 @@ export async function syncFolder(ctx: FolderSyncContext, folder: FolderState): P
         commit.catch(() => {});
         committed = commit;
         inFlight.push(commit);
+        if (fetched.error !== undefined) throw fetched.error;
         if (inFlight.length > AHEAD) await inFlight.shift();
       }
     }
@@ -178,15 +179,19 @@ function* planBatches(metas: Meta[]): Generator<Meta[]> {
   if (batch.length > 0) yield batch;
 }
 
+interface FetchedBatch {
+  items: Promise<BatchItem>[];
+  /** The cursor may move to here: every UID of the batch up to it was received. */
+  lastUid: number | null;
+  /** Set when the link failed part-way; the received prefix is still worth committing. */
+  error?: unknown;
+}
+
 /**
  * Downloads the batch's letters the journal does not hold yet and hands each to the digest pool as it arrives.
- * The returned promises settle in UID order with the items to commit.
+ * When the connection dies mid-batch, the letters received before the first missing one are kept.
  */
-async function fetchBatch(
-  ctx: FolderSyncContext,
-  batch: Meta[],
-  known: Map<string, number>,
-): Promise<Promise<BatchItem>[]> {
+async function fetchBatch(ctx: FolderSyncContext, batch: Meta[], known: Map<string, number>): Promise<FetchedBatch> {
   const items = new Map<number, Promise<BatchItem>>();
   const small: number[] = [];
   const large: Meta[] = [];
@@ -198,37 +203,54 @@ async function fetchBatch(
     else small.push(meta.uid);
   }
   const metaByUid = new Map(batch.map((m) => [m.uid, m]));
-  if (small.length > 0) {
-    for await (const msg of ctx.client.fetch(compressRange(small), { uid: true, source: true }, { uid: true })) {
-      const meta = metaByUid.get(msg.uid);
-      if (!meta || !msg.source) continue;
-      const data = new Uint8Array(msg.source);
+  // UIDs settled: received, or (after a complete FETCH) found expunged meanwhile.
+  const settled = new Set<number>(items.keys());
+  try {
+    if (small.length > 0) {
+      for await (const msg of ctx.client.fetch(compressRange(small), { uid: true, source: true }, { uid: true })) {
+        const meta = metaByUid.get(msg.uid);
+        if (!meta || !msg.source) continue;
+        settled.add(msg.uid);
+        const data = new Uint8Array(msg.source);
+        const input: DigestInput = {
+          kind: 'buffer',
+          data,
+          ...(meta.internalDate ? { internalDate: meta.internalDate } : {}),
+        };
+        items.set(msg.uid, digestItem(ctx, meta, input, [data.buffer as ArrayBuffer]));
+      }
+      // A letter expunged between SEARCH and FETCH does not come back; the cursor moves past it.
+      for (const uid of small) settled.add(uid);
+    }
+    for (const meta of large) {
+      const file = await downloadToFile(ctx, meta.uid);
+      settled.add(meta.uid);
+      if (!file) continue;
       const input: DigestInput = {
-        kind: 'buffer',
-        data,
+        kind: 'file',
+        ...file,
         ...(meta.internalDate ? { internalDate: meta.internalDate } : {}),
       };
-      items.set(msg.uid, digestItem(ctx, meta, input, [data.buffer as ArrayBuffer]));
+      items.set(
+        meta.uid,
+        digestItem(ctx, meta, input, []).then((item) => {
+          ctx.journal.blobs.adoptFile(file.sha256, file.path);
+          return item;
+        }),
+      );
     }
+  } catch (error) {
+    const prefix: Promise<BatchItem>[] = [];
+    let lastUid: number | null = null;
+    for (const meta of batch) {
+      if (!settled.has(meta.uid)) break;
+      const item = items.get(meta.uid);
+      if (item) prefix.push(item);
+      lastUid = meta.uid;
+    }
+    return { items: prefix, lastUid, error };
   }
-  for (const meta of large) {
-    const file = await downloadToFile(ctx, meta.uid);
-    if (!file) continue;
-    const input: DigestInput = {
-      kind: 'file',
-      ...file,
-      ...(meta.internalDate ? { internalDate: meta.internalDate } : {}),
-    };
-    items.set(
-      meta.uid,
-      digestItem(ctx, meta, input, []).then((item) => {
-        ctx.journal.blobs.adoptFile(file.sha256, file.path);
-        return item;
-      }),
-    );
-  }
-  // A letter expunged between SEARCH and FETCH simply does not come back; the cursor moves past it.
-  return batch.flatMap((m) => items.get(m.uid) ?? []);
+  return { items: batch.flatMap((m) => items.get(m.uid) ?? []), lastUid: batch[batch.length - 1]?.uid ?? null };
 }
 
 function digestItem(
