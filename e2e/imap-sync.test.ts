@@ -368,15 +368,23 @@ describe.skipIf(!available.ok)(
 
     it('brings a new letter in within seconds while watching (IDLE)', async () => {
       await addAccount();
-      const handle = await service.watch();
+      let watching!: () => void;
+      const ready = new Promise<void>((resolve) => {
+        watching = resolve;
+      });
+      let arrivedAt = 0;
       const arrived = new Promise<void>((resolve) => {
         service.onEvent((e) => {
-          if (e.type === 'new-mail') resolve();
+          if (e.type === 'watching') watching();
+          if (e.type === 'new-mail' && e.folder === 'INBOX') {
+            arrivedAt = Date.now();
+            resolve();
+          }
         });
       });
-      // Wait for the initial sync to finish, then deliver.
-      for (let i = 0; i < 100 && all().length < 7; i++) await new Promise((r) => setTimeout(r, 100));
-      await new Promise((r) => setTimeout(r, 300));
+      const handle = await service.watch();
+      await ready;
+      expect(all()).toHaveLength(7);
       const started = Date.now();
       const client = await imap();
       await client.append(

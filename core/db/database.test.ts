@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,17 +53,43 @@ describe('journal database', () => {
     expect(fs.readFileSync(file).equals(before)).toBe(true);
   });
 
-  it('stores blobs by content and gives back the same bytes, inline or as files', () => {
-    const journal = Journal.open(path.join(dir, 'blobs.db'));
-    journal.blobs.putInline('aa', 3, 'raw', Buffer.from('abc'));
-    journal.blobs.putInline('aa', 3, 'raw', Buffer.from('abc'));
-    expect(journal.blobs.read('aa').toString()).toBe('abc');
-    const tmp = journal.blobs.tempPath();
-    fs.writeFileSync(tmp, 'large body');
-    journal.blobs.adoptFile('bb'.repeat(32), tmp);
-    journal.blobs.recordFile('bb'.repeat(32), 10);
-    expect(journal.blobs.read('bb'.repeat(32)).toString()).toBe('large body');
-    expect(fs.existsSync(tmp)).toBe(false);
+  it('stores blobs by content, once, and gives back the same bytes after reopening', async () => {
+    const file = path.join(dir, 'blobs.db');
+    const journal = Journal.open(file);
+    const put = () =>
+      journal.db.transaction(() => {
+        journal.blobs.put('aa', Buffer.from('first letter'));
+        journal.blobs.put('aa', Buffer.from('first letter'));
+        journal.blobs.put('bb', Buffer.from('второе письмо'));
+        journal.blobs.flush();
+      })();
+    put();
+    put();
+    const { Readable } = await import('node:stream');
+    const streamed = await journal.blobs.putStream(Readable.from([Buffer.from('large '), Buffer.from('letter')]));
+    journal.db.transaction(() => {
+      streamed.record();
+      journal.blobs.flush();
+    })();
+    journal.close();
+    const reopened = Journal.open(file);
+    expect(reopened.blobs.read('aa').toString()).toBe('first letter');
+    expect(reopened.blobs.read('bb').toString()).toBe('второе письмо');
+    expect(reopened.blobs.read(streamed.sha256).toString()).toBe('large letter');
+    expect(streamed.sha256).toBe(crypto.createHash('sha256').update('large letter').digest('hex'));
+    expect(reopened.db.prepare('SELECT COUNT(*) AS n FROM blobs').get()).toEqual({ n: 3 });
+    reopened.close();
+  });
+
+  it('forgets blob bytes whose transaction rolled back', () => {
+    const journal = Journal.open(path.join(dir, 'rollback.db'));
+    expect(() =>
+      journal.db.transaction(() => {
+        journal.blobs.put('cc', Buffer.from('never committed'));
+        throw new Error('crash before commit');
+      })(),
+    ).toThrow('crash before commit');
+    expect(journal.blobs.has('cc')).toBe(false);
     journal.close();
   });
 });

@@ -1,6 +1,7 @@
 import { AccountsRepo } from './accounts-repo.js';
 import { BlobStore } from './blob-store.js';
 import { type Db, type OpenOptions, openDatabase } from './database.js';
+import { IndexRepo } from './index-repo.js';
 import { InteractionsRepo } from './interactions-repo.js';
 import { SyncRepo } from './sync-repo.js';
 
@@ -10,6 +11,7 @@ export class Journal {
   readonly blobs: BlobStore;
   readonly sync: SyncRepo;
   readonly interactions: InteractionsRepo;
+  readonly index: IndexRepo;
 
   private constructor(
     readonly file: string,
@@ -19,6 +21,7 @@ export class Journal {
     this.blobs = new BlobStore(db, `${file}.blobs`);
     this.sync = new SyncRepo(db, this.blobs);
     this.interactions = new InteractionsRepo(db);
+    this.index = new IndexRepo(db, this.blobs);
   }
 
   static open(file: string, options?: OpenOptions): Journal {
@@ -26,6 +29,7 @@ export class Journal {
   }
 
   close(): void {
+    this.blobs.close();
     if (this.db.open) this.db.close();
   }
 }

@@ -1,6 +1,4 @@
-import { formatAddress } from '../mail/addresses.js';
-import type { DigestedMessage } from '../mail/digest.js';
-import { messageKey } from '../mail/message-identity.js';
+import type { ListingHeaders } from '../mail/header-block.js';
 import type { BlobStore } from './blob-store.js';
 import type { Db } from './database.js';
 
@@ -22,10 +20,15 @@ export interface FolderCursor {
   highestModseq: string | null;
 }
 
-/** One fetched copy: either a message the journal already holds (by Message-ID) or a new one, digested. */
+/** A downloaded source: in memory, or already streamed into the blob store (large letters). */
+export type FetchedSource =
+  | { kind: 'buffer'; data: Buffer; sha256: string }
+  | { kind: 'streamed'; sha256: string; size: number; record(): void };
+
+/** One fetched copy: either a message the journal already holds (by Message-ID) or a new one. */
 export type BatchItem =
   | { uid: number; flags: string; knownMessage: number }
-  | { uid: number; flags: string; digested: DigestedMessage };
+  | { uid: number; flags: string; headers: ListingHeaders; source: FetchedSource };
 
 export interface FolderBatch {
   folderId: number;
@@ -46,8 +49,6 @@ interface FolderRow {
   highest_modseq: string | null;
 }
 
-const PREVIEW_LENGTH = 240;
-
 /** Everything the sync engine writes. Each public method is one transaction. */
 export class SyncRepo {
   private readonly stmt;
@@ -66,10 +67,6 @@ export class SyncRepo {
       insertInteraction: db.prepare(
         `INSERT INTO interactions (kind, direction, date, title, account_id, message_id, preview, has_attachments, created_at)
          VALUES ('email', ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      insertFts: db.prepare('INSERT INTO interactions_fts (rowid, title, body, people) VALUES (?, ?, ?, ?)'),
-      insertAttachment: db.prepare(
-        'INSERT INTO attachments (message_id, part, name, content_type, size, sha256, inline) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       upsertLocation: db.prepare(
         `INSERT INTO message_locations (folder_id, uidvalidity, uid, message_id, flags) VALUES (?, ?, ?, ?, ?)
@@ -145,7 +142,7 @@ export class SyncRepo {
         let messageRow: number;
         if ('knownMessage' in item) messageRow = item.knownMessage;
         else {
-          const stored = this.storeMessage(batch, item.digested);
+          const stored = this.storeMessage(batch, item);
           messageRow = stored.id;
           if (stored.created) added++;
         }
@@ -153,60 +150,53 @@ export class SyncRepo {
       }
       const c = batch.cursor;
       this.stmt.saveCursor.run(c.uidvalidity, c.lastUid, c.uidnext, c.highestModseq, batch.folderId);
+      this.blobs.flush();
     })();
     return added;
   }
 
-  /** A letter already stored (the same letter in another folder or account) is not stored twice. */
-  private storeMessage(batch: FolderBatch, digested: DigestedMessage): { id: number; created: boolean } {
-    const { parsed, sha256, size, codec, stored } = digested;
-    const key = messageKey(parsed);
-    const existing = this.stmt.messageByKey.get(key);
+  /**
+   * Lists a new letter from its header: the interaction appears now, its text, attachments and search entry
+   * follow from the indexer. A letter already stored (same letter in another folder) is not stored twice.
+   */
+  private storeMessage(
+    batch: FolderBatch,
+    item: { headers: ListingHeaders; source: FetchedSource },
+  ): { id: number; created: boolean } {
+    const { headers: h, source } = item;
+    const existing = this.stmt.messageByKey.get(h.key);
     if (existing) return { id: existing.id, created: false };
-    if (stored) this.blobs.putInline(sha256, size, codec, stored);
-    else this.blobs.recordFile(sha256, size);
-    const recipients = { to: parsed.to, cc: parsed.cc, bcc: parsed.bcc, replyTo: parsed.replyTo };
+    if (source.kind === 'buffer') this.blobs.put(source.sha256, source.data);
+    else source.record();
+    const size = source.kind === 'buffer' ? source.data.length : source.size;
+    const recipients = { to: h.to, cc: h.cc, bcc: h.bcc, replyTo: h.replyTo };
     const messageRow = Number(
       this.stmt.insertMessage.run(
-        key,
-        parsed.messageId,
-        parsed.inReplyTo,
-        JSON.stringify(parsed.references),
-        parsed.subject,
-        parsed.from?.address ?? null,
-        parsed.from?.name ?? null,
+        h.key,
+        h.messageId,
+        h.inReplyTo,
+        JSON.stringify(h.references),
+        h.subject,
+        h.from?.address ?? null,
+        h.from?.name ?? null,
         JSON.stringify(recipients),
-        parsed.date,
+        h.date,
         size,
-        sha256,
-        parsed.parseError,
+        source.sha256,
+        null,
       ).lastInsertRowid,
     );
-    const outgoing = parsed.from !== null && batch.identities.has(parsed.from.address);
-    const visible = parsed.attachments.filter((a) => !a.inline);
-    const preview = parsed.text
-      .slice(0, PREVIEW_LENGTH * 2)
-      .replace(/\s+/g, ' ')
-      .trim()
-      .slice(0, PREVIEW_LENGTH);
-    const interactionId = Number(
-      this.stmt.insertInteraction.run(
-        outgoing ? 'out' : 'in',
-        parsed.date,
-        parsed.subject,
-        batch.accountId,
-        messageRow,
-        preview,
-        visible.length > 0 ? 1 : 0,
-        new Date().toISOString(),
-      ).lastInsertRowid,
+    const outgoing = h.from !== null && batch.identities.has(h.from.address);
+    this.stmt.insertInteraction.run(
+      outgoing ? 'out' : 'in',
+      h.date,
+      h.subject,
+      batch.accountId,
+      messageRow,
+      '',
+      h.likelyAttachments ? 1 : 0,
+      new Date().toISOString(),
     );
-    for (const a of parsed.attachments) {
-      this.stmt.insertAttachment.run(messageRow, a.part, a.name, a.contentType, a.size, a.sha256, a.inline ? 1 : 0);
-    }
-    const people = [parsed.from, ...parsed.to, ...parsed.cc].filter((a) => a !== null).map(formatAddress);
-    const names = visible.map((a) => a.name).join(' ');
-    this.stmt.insertFts.run(interactionId, parsed.subject, `${parsed.text}\n${names}`, people.join(', '));
     return { id: messageRow, created: true };
   }
 

@@ -1,6 +1,3 @@
-import crypto from 'node:crypto';
-import type { ParsedMessage } from './types.js';
-
 /** Message-IDs as bare ids: angle brackets and surrounding whitespace are not part of the identity. */
 export function normalizeMessageId(raw: string | null | undefined): string | null {
   if (!raw) return null;
@@ -17,15 +14,4 @@ export function parseIdList(raw: string | string[] | null | undefined): string[]
   for (const m of text.matchAll(/<([^<>\s]+)>/g)) if (m[1]) ids.push(m[1]);
   if (ids.length === 0) for (const part of text.split(/[\s,]+/)) if (part) ids.push(part);
   return ids;
-}
-
-/**
- * The journal's identity of a letter. Copies of one letter in several folders (Sent and INBOX for a letter
- * to oneself) share their Message-ID; a letter without one gets a key from what a copy cannot change.
- */
-export function messageKey(m: Pick<ParsedMessage, 'messageId' | 'date' | 'from' | 'subject' | 'text'>): string {
-  if (m.messageId) return `mid:${m.messageId}`;
-  const hash = crypto.createHash('sha256');
-  hash.update(`${m.date}\n${m.from?.address ?? ''}\n${m.subject}\n${m.text}`);
-  return `syn:${hash.digest('hex')}`;
 }

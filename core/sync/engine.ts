@@ -1,7 +1,8 @@
 import { Journal } from '../db/journal.js';
 import { InterlogError } from '../errors.js';
-import { createDigestPool } from '../mail/digest-pool.js';
+import { createIndexPool } from '../mail/index-pool.js';
 import { type SyncEvent, syncImapAccount, watchImapAccount } from './imap/account-sync.js';
+import { Indexer } from './indexer.js';
 import type { SyncAccountResult } from './progress.js';
 
 export interface SyncRequest {
@@ -25,7 +26,8 @@ export async function runSync(
   signal?: AbortSignal,
 ): Promise<SyncAccountResult[]> {
   const journal = Journal.open(request.dbFile);
-  const pool = createDigestPool(request.poolSize);
+  const pool = createIndexPool(request.poolSize);
+  const indexer = new Indexer(journal, pool, (count) => onEvent({ type: 'indexed', count }));
   try {
     const jobs = request.accounts.map(({ name, password }) => {
       const account = journal.accounts.byName(name);
@@ -40,7 +42,7 @@ export async function runSync(
     });
     const base = (job: (typeof jobs)[number]) => ({
       journal,
-      pool,
+      indexer,
       account: job.account,
       password: job.password,
       onEvent,
@@ -48,8 +50,11 @@ export async function runSync(
       ...(request.backoffBaseMs ? { backoffBaseMs: request.backoffBaseMs } : {}),
     });
     const results: SyncAccountResult[] = [];
-    // Accounts sync one after another: they share the digest workers, which already use every core.
+    // Accounts sync one after another: they share the index workers, which already use every core.
+    // Letters listed by an earlier, interrupted run are indexed too.
+    indexer.kick();
     for (const job of jobs) results.push(await syncImapAccount(base(job)));
+    await indexer.drain();
     if (request.watch) {
       await Promise.all(
         jobs.map((job) =>

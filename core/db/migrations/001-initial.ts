@@ -44,13 +44,14 @@ export const initial: Migration = {
       UNIQUE (account_id, path)
     );
 
-    -- Content-addressed storage: small blobs inline, large ones as files named by hash (location = 'file').
+    -- Content-addressed storage (sha256). Sources are appended to pack files, written once, in the order they
+    -- arrive; a row exists only for bytes made durable before its transaction committed.
     CREATE TABLE blobs (
       sha256 TEXT PRIMARY KEY,
       size INTEGER NOT NULL,
-      codec TEXT NOT NULL CHECK (codec IN ('raw', 'br')),
-      location TEXT NOT NULL CHECK (location IN ('db', 'file')),
-      data BLOB
+      pack TEXT NOT NULL,
+      offset INTEGER NOT NULL,
+      codec TEXT NOT NULL DEFAULT 'raw' CHECK (codec IN ('raw'))
     ) WITHOUT ROWID;
 
     CREATE TABLE messages (
@@ -66,9 +67,12 @@ export const initial: Migration = {
       date TEXT NOT NULL,
       size INTEGER NOT NULL,
       source_sha256 TEXT NOT NULL REFERENCES blobs(sha256),
-      parse_error TEXT
+      parse_error TEXT,
+      -- Listing needs only the header; the body is read for search and attachments just after (the indexer).
+      indexed_at TEXT
     );
     CREATE INDEX messages_message_id ON messages(message_id);
+    CREATE INDEX messages_unindexed ON messages(id) WHERE indexed_at IS NULL;
 
     -- A copy of a message in a server folder. UIDs mean something only within one UIDVALIDITY, so it is part of
     -- the key: after a UIDVALIDITY change the old rows are marked gone and the re-read adds new ones.

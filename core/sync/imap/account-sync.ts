@@ -2,10 +2,9 @@ import type { ImapFlow } from 'imapflow';
 import type { AccountRecord } from '../../db/accounts-repo.js';
 import type { Journal } from '../../db/journal.js';
 import { InterlogError } from '../../errors.js';
-import type { DigestedMessage, DigestInput } from '../../mail/digest.js';
 import { backoffDelay, sleep } from '../../util/backoff.js';
-import type { WorkerPool } from '../../util/worker-pool.js';
-import type { SyncAccountResult, SyncProgress } from '../progress.js';
+import type { Indexer } from '../indexer.js';
+import type { SyncAccountResult, SyncFolderResult, SyncProgress } from '../progress.js';
 import { connectImap, imapError } from './connect.js';
 import { discoverFolders } from './discover.js';
 import { syncFolder } from './folder-sync.js';
@@ -14,11 +13,13 @@ export type SyncEvent =
   | { type: 'progress'; progress: SyncProgress }
   | { type: 'retry'; account: string; reason: string; delayMs: number; attempt: number }
   | { type: 'new-mail'; account: string; folder: string; added: number }
-  | { type: 'idle'; account: string };
+  | { type: 'indexed'; count: number }
+  /** The account is current and waiting for the server to announce new mail. */
+  | { type: 'watching'; account: string };
 
 export interface ImapSyncOptions {
   journal: Journal;
-  pool: WorkerPool<DigestInput, DigestedMessage>;
+  indexer: Indexer;
   account: AccountRecord;
   password: string;
   onEvent?: (event: SyncEvent) => void;
@@ -51,7 +52,7 @@ function context(client: ImapFlow, o: ImapSyncOptions) {
   return {
     journal: o.journal,
     client,
-    pool: o.pool,
+    indexer: o.indexer,
     accountId: o.account.id,
     accountName: o.account.name,
     identities: new Set(o.account.identities.map((a) => a.toLowerCase())),
@@ -125,25 +126,17 @@ export async function watchImapAccount(o: WatchOptions): Promise<void> {
   while (!o.signal?.aborted) {
     try {
       await withConnection(o, async (client) => {
-        await syncAll(client, o);
+        announce(o, (await syncAll(client, o)).folders);
         failures = 0;
         o.journal.accounts.recordSyncResult(o.account.id, null);
         for (;;) {
-          const reason = await waitForChange(client, pollMs, o.signal);
+          const reason = await waitForChange(client, pollMs, o);
           if (reason === 'closed') throw new InterlogError('connection-lost', 'The server closed the connection.');
           if (reason === 'aborted') return;
           if (reason === 'inbox') {
             const state = o.journal.sync.upsertFolder(o.account.id, 'INBOX', null, null);
-            const r = await syncFolder(context(client, o), o.journal.sync.folder(state.id));
-            if (r.added > 0)
-              o.onEvent?.({ type: 'new-mail', account: o.account.name, folder: 'INBOX', added: r.added });
-          } else {
-            const r = await syncAll(client, o);
-            for (const f of r.folders) {
-              if (f.added > 0)
-                o.onEvent?.({ type: 'new-mail', account: o.account.name, folder: f.folder, added: f.added });
-            }
-          }
+            announce(o, [await syncFolder(context(client, o), o.journal.sync.folder(state.id))]);
+          } else announce(o, (await syncAll(client, o)).folders);
         }
       });
     } catch (error) {
@@ -159,12 +152,20 @@ export async function watchImapAccount(o: WatchOptions): Promise<void> {
   }
 }
 
+/** Letters that arrived while watching, including any that came in between connections. */
+function announce(o: ImapSyncOptions, folders: SyncFolderResult[]): void {
+  for (const f of folders) {
+    if (f.added > 0) o.onEvent?.({ type: 'new-mail', account: o.account.name, folder: f.folder, added: f.added });
+  }
+}
+
 /** Selects INBOX and idles until a letter arrives there, the poll interval passes, the link drops or we stop. */
 async function waitForChange(
   client: ImapFlow,
   pollMs: number,
-  signal?: AbortSignal,
+  o: ImapSyncOptions,
 ): Promise<'inbox' | 'poll' | 'closed' | 'aborted'> {
+  const { signal } = o;
   const inbox = await client.mailboxOpen('INBOX', { readOnly: true });
   const knownCount = inbox.exists;
   return new Promise((resolve) => {
@@ -186,5 +187,6 @@ async function waitForChange(
     signal?.addEventListener('abort', onAbort, { once: true });
     // IDLE ends by itself when the next command is sent; a failure here shows up as 'close'.
     client.idle().catch(() => {});
+    o.onEvent?.({ type: 'watching', account: o.account.name });
   });
 }

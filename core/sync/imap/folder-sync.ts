@@ -1,27 +1,24 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import { pipeline } from 'node:stream/promises';
 import type { FetchMessageObject, ImapFlow } from 'imapflow';
 import type { Journal } from '../../db/journal.js';
-import type { BatchItem, FolderState } from '../../db/sync-repo.js';
-import type { DigestedMessage, DigestInput } from '../../mail/digest.js';
+import type { BatchItem, FolderCursor, FolderState } from '../../db/sync-repo.js';
+import { readListingHeaders } from '../../mail/header-block.js';
 import { normalizeMessageId } from '../../mail/message-identity.js';
-import type { WorkerPool } from '../../util/worker-pool.js';
+import type { Indexer } from '../indexer.js';
 import type { SyncFolderResult, SyncProgress } from '../progress.js';
 
-/** Messages above this size are streamed to a file instead of being held whole in memory. */
+/** Letters above this size are streamed into the blob store instead of being held whole in memory. */
 export const LARGE_MESSAGE = 8 * 1024 * 1024;
-/** A batch is one transaction: big enough to amortise the commit, small enough to bound memory. */
-const BATCH_BYTES = 12 * 1024 * 1024;
-const BATCH_COUNT = 400;
-/** Batches fetched ahead of the one being committed. */
-const AHEAD = 2;
-const META_CHUNK = 2000;
+/** A commit is one transaction: large enough to amortise it, small enough to bound memory and lost work. */
+const COMMIT_BYTES = 8 * 1024 * 1024;
+const COMMIT_COUNT = 500;
+const META_CHUNK = 5000;
 
 export interface FolderSyncContext {
   journal: Journal;
   client: ImapFlow;
-  pool: WorkerPool<DigestInput, DigestedMessage>;
+  /** Told after each commit, so bodies are indexed while the next letters download. */
+  indexer: Indexer;
   accountId: number;
   accountName: string;
   identities: ReadonlySet<string>;
@@ -73,210 +70,178 @@ export async function syncFolder(ctx: FolderSyncContext, folder: FolderState): P
   result.flagsUpdated = await syncFlags(ctx, state, uidvalidity, serverModseq);
 
   const finalCursor = { uidvalidity, uidnext: mailbox.uidNext, highestModseq: serverModseq };
-  if (newUids.length === 0) {
-    repo.commitBatch({
-      folderId: state.id,
-      accountId: ctx.accountId,
-      identities: ctx.identities,
-      items: [],
-      cursor: { ...finalCursor, lastUid: Math.max(state.lastUid, mailbox.uidNext - 1) },
-    });
+  const lastNew = newUids[newUids.length - 1];
+  if (lastNew === undefined) {
+    commit(ctx, state.id, [], { ...finalCursor, lastUid: Math.max(state.lastUid, mailbox.uidNext - 1) });
     return result;
   }
-
-  const report = (done: number) =>
-    ctx.onProgress?.({ account: ctx.accountName, folder: folder.path, done, total: newUids.length });
-  report(0);
-
-  // Keeps the cursor and modseq of a folder not fully read as they were, so a resumed run still rereads flags.
+  // Until the folder is read to its end, uidnext and modseq stay as they were: a resumed run must still look.
   const partialCursor = { uidvalidity, uidnext: state.uidnext, highestModseq: state.highestModseq };
-  let committed = Promise.resolve();
-  const inFlight: Promise<void>[] = [];
-  let done = 0;
+  const cursorAt = (lastUid: number): FolderCursor => ({
+    ...(lastUid === lastNew ? finalCursor : partialCursor),
+    lastUid,
+  });
+  const sink = new CommitSink(ctx, state.id, cursorAt, (n) => {
+    result.seen += n.seen;
+    result.added += n.added;
+    ctx.onProgress?.({ account: ctx.accountName, folder: folder.path, done: result.seen, total: newUids.length });
+  });
+  ctx.onProgress?.({ account: ctx.accountName, folder: folder.path, done: 0, total: newUids.length });
   try {
     for (let start = 0; start < newUids.length; start += META_CHUNK) {
-      const slice = newUids.slice(start, start + META_CHUNK);
-      const metas = await fetchMeta(client, slice);
-      const known = repo.knownMessages(metas.flatMap((m) => (m.messageId ? [m.messageId] : [])));
-      for (const batch of planBatches(metas)) {
+      const metas = await fetchMeta(client, newUids.slice(start, start + META_CHUNK));
+      const known = journal.sync.knownMessages(metas.flatMap((m) => (m.messageId ? [m.messageId] : [])));
+      for (const segment of segments(metas, known)) {
         ctx.signal?.throwIfAborted();
-        const fetched = await fetchBatch(ctx, batch, known);
-        const lastUid = fetched.lastUid ?? state.lastUid;
-        const isLast = fetched.error === undefined && lastUid === newUids[newUids.length - 1];
-        const cursor = { ...(isLast ? finalCursor : partialCursor), lastUid };
-        const commit = committed.then(async () => {
-          const ready = await Promise.all(fetched.items);
-          const added = repo.commitBatch({
-            folderId: state.id,
-            accountId: ctx.accountId,
-            identities: ctx.identities,
-            items: ready,
-            cursor,
-          });
-          result.added += added;
-          result.seen += ready.length;
-          done += ready.length;
-          report(done);
-        });
-        // Handled where it is awaited; this keeps a failed commit from being reported as unhandled meanwhile.
-        commit.catch(() => {});
-        committed = commit;
-        inFlight.push(commit);
-        if (fetched.error !== undefined) throw fetched.error;
-        if (inFlight.length > AHEAD) await inFlight.shift();
+        if (segment.kind === 'large') await downloadLarge(ctx, segment.meta, sink);
+        else await downloadSmall(ctx, segment.metas, known, sink);
       }
     }
-  } catch (error) {
-    // The batches already downloaded still commit: a link cut on batch 7 keeps batches 1 to 6.
-    await Promise.allSettled(inFlight);
-    throw error;
+  } finally {
+    // Whatever arrived in order before a failure is kept: a link cut on letter 700 keeps letters 1 to 699.
+    sink.flush();
   }
-  await committed;
   return result;
+}
+
+/** Collects fetched letters in UID order and commits them, with the cursor, every few megabytes. */
+class CommitSink {
+  private items: BatchItem[] = [];
+  private bytes = 0;
+  private lastUid: number | null = null;
+
+  constructor(
+    private readonly ctx: FolderSyncContext,
+    private readonly folderId: number,
+    private readonly cursorAt: (lastUid: number) => FolderCursor,
+    private readonly onCommit: (n: { seen: number; added: number }) => void,
+  ) {}
+
+  /** `uid` and every UID before it in this folder's list of new letters are settled. */
+  add(item: BatchItem | null, uid: number, bytes: number): void {
+    if (item) this.items.push(item);
+    this.lastUid = uid;
+    this.bytes += bytes;
+    if (this.bytes >= COMMIT_BYTES || this.items.length >= COMMIT_COUNT) this.flush();
+  }
+
+  flush(): void {
+    if (this.lastUid === null) return;
+    const added = commit(this.ctx, this.folderId, this.items, this.cursorAt(this.lastUid));
+    this.onCommit({ seen: this.items.length, added });
+    this.items = [];
+    this.bytes = 0;
+    this.lastUid = null;
+  }
+}
+
+function commit(ctx: FolderSyncContext, folderId: number, items: BatchItem[], cursor: FolderCursor): number {
+  const added = ctx.journal.sync.commitBatch({
+    folderId,
+    accountId: ctx.accountId,
+    identities: ctx.identities,
+    items,
+    cursor,
+  });
+  if (added > 0) ctx.indexer.kick();
+  return added;
+}
+
+type Segment = { kind: 'small'; metas: Meta[] } | { kind: 'large'; meta: Meta };
+
+/** Runs of ordinary letters fetched in one FETCH, broken where a large letter must be streamed on its own. */
+function* segments(metas: Meta[], known: Map<string, number>): Generator<Segment> {
+  let run: Meta[] = [];
+  for (const meta of metas) {
+    const isKnown = meta.messageId !== null && known.has(meta.messageId);
+    if (!isKnown && meta.size > LARGE_MESSAGE) {
+      if (run.length) yield { kind: 'small', metas: run };
+      run = [];
+      yield { kind: 'large', meta };
+    } else run.push(meta);
+  }
+  if (run.length) yield { kind: 'small', metas: run };
+}
+
+async function downloadSmall(ctx: FolderSyncContext, metas: Meta[], known: Map<string, number>, sink: CommitSink) {
+  const wanted: number[] = [];
+  for (const meta of metas) if (!(meta.messageId && known.has(meta.messageId))) wanted.push(meta.uid);
+  const arrived = new Map<number, FetchMessageObject>();
+  let next = 0;
+  // Servers may answer out of UID order; letters are handed on strictly in order so the cursor stays honest.
+  const settle = (upTo: number) => {
+    while (next < metas.length && (metas[next] as Meta).uid <= upTo) {
+      const meta = metas[next++] as Meta;
+      const knownMessage = meta.messageId ? known.get(meta.messageId) : undefined;
+      if (knownMessage !== undefined) {
+        sink.add({ uid: meta.uid, flags: meta.flags, knownMessage }, meta.uid, 0);
+        continue;
+      }
+      const msg = arrived.get(meta.uid);
+      arrived.delete(meta.uid);
+      // No answer for a UID means it was expunged between SEARCH and FETCH: the cursor moves past it.
+      sink.add(msg?.source ? newItem(meta, msg.source) : null, meta.uid, msg?.source?.length ?? 0);
+    }
+  };
+  if (wanted.length > 0) {
+    let expected = 0;
+    for await (const msg of ctx.client.fetch(compressRange(wanted), { uid: true, source: true }, { uid: true })) {
+      arrived.set(msg.uid, msg);
+      while (expected < wanted.length && arrived.has(wanted[expected] as number)) expected++;
+      settle(expected > 0 ? (wanted[expected - 1] as number) : 0);
+    }
+  }
+  settle(Number.POSITIVE_INFINITY);
+}
+
+function newItem(meta: Meta, source: Buffer): BatchItem {
+  return {
+    uid: meta.uid,
+    flags: meta.flags,
+    headers: readListingHeaders(source, meta.internalDate),
+    source: { kind: 'buffer', data: source, sha256: crypto.createHash('sha256').update(source).digest('hex') },
+  };
+}
+
+async function downloadLarge(ctx: FolderSyncContext, meta: Meta, sink: CommitSink) {
+  sink.flush();
+  const download = await ctx.client.download(String(meta.uid), undefined, { uid: true });
+  if (!download.content) {
+    sink.add(null, meta.uid, 0);
+    return;
+  }
+  const stored = await ctx.journal.blobs.putStream(download.content);
+  const item: BatchItem = {
+    uid: meta.uid,
+    flags: meta.flags,
+    headers: readListingHeaders(stored.head, meta.internalDate),
+    source: { kind: 'streamed', sha256: stored.sha256, size: stored.size, record: stored.record },
+  };
+  sink.add(item, meta.uid, stored.size);
+  sink.flush();
 }
 
 async function fetchMeta(client: ImapFlow, uids: number[]): Promise<Meta[]> {
   const metas: Meta[] = [];
-  const range = compressRange(uids);
-  for await (const msg of client.fetch(
-    range,
-    { uid: true, size: true, flags: true, internalDate: true, envelope: true },
-    { uid: true },
-  )) {
-    metas.push(toMeta(msg));
-  }
+  const query = { uid: true, size: true, flags: true, internalDate: true, headers: ['message-id'] };
+  for await (const msg of client.fetch(compressRange(uids), query, { uid: true })) metas.push(toMeta(msg));
   return metas.sort((a, b) => a.uid - b.uid);
 }
 
 function toMeta(msg: FetchMessageObject): Meta {
   const internal = msg.internalDate ? new Date(msg.internalDate) : null;
+  const header = msg.headers?.toString('latin1') ?? '';
   return {
     uid: msg.uid,
     size: msg.size ?? 0,
     flags: flagString(msg.flags),
     ...(internal && !Number.isNaN(internal.getTime()) ? { internalDate: internal.toISOString() } : {}),
-    messageId: normalizeMessageId(msg.envelope?.messageId),
+    messageId: normalizeMessageId(/^message-id:\s*(.*)$/im.exec(header.replace(/\r?\n[ \t]+/g, ' '))?.[1]),
   };
 }
 
 function flagString(flags: Set<string> | undefined): string {
   return flags ? [...flags].sort().join(' ') : '';
-}
-
-/** Groups consecutive UIDs into batches bounded by bytes to download and by count. */
-function* planBatches(metas: Meta[]): Generator<Meta[]> {
-  let batch: Meta[] = [];
-  let bytes = 0;
-  for (const meta of metas) {
-    batch.push(meta);
-    bytes += meta.size;
-    if (bytes >= BATCH_BYTES || batch.length >= BATCH_COUNT) {
-      yield batch;
-      batch = [];
-      bytes = 0;
-    }
-  }
-  if (batch.length > 0) yield batch;
-}
-
-interface FetchedBatch {
-  items: Promise<BatchItem>[];
-  /** The cursor may move to here: every UID of the batch up to it was received. */
-  lastUid: number | null;
-  /** Set when the link failed part-way; the received prefix is still worth committing. */
-  error?: unknown;
-}
-
-/**
- * Downloads the batch's letters the journal does not hold yet and hands each to the digest pool as it arrives.
- * When the connection dies mid-batch, the letters received before the first missing one are kept.
- */
-async function fetchBatch(ctx: FolderSyncContext, batch: Meta[], known: Map<string, number>): Promise<FetchedBatch> {
-  const items = new Map<number, Promise<BatchItem>>();
-  const small: number[] = [];
-  const large: Meta[] = [];
-  for (const meta of batch) {
-    const knownMessage = meta.messageId ? known.get(meta.messageId) : undefined;
-    if (knownMessage !== undefined)
-      items.set(meta.uid, Promise.resolve({ uid: meta.uid, flags: meta.flags, knownMessage }));
-    else if (meta.size > LARGE_MESSAGE) large.push(meta);
-    else small.push(meta.uid);
-  }
-  const metaByUid = new Map(batch.map((m) => [m.uid, m]));
-  // UIDs settled: received, or (after a complete FETCH) found expunged meanwhile.
-  const settled = new Set<number>(items.keys());
-  try {
-    if (small.length > 0) {
-      for await (const msg of ctx.client.fetch(compressRange(small), { uid: true, source: true }, { uid: true })) {
-        const meta = metaByUid.get(msg.uid);
-        if (!meta || !msg.source) continue;
-        settled.add(msg.uid);
-        const data = new Uint8Array(msg.source);
-        const input: DigestInput = {
-          kind: 'buffer',
-          data,
-          ...(meta.internalDate ? { internalDate: meta.internalDate } : {}),
-        };
-        items.set(msg.uid, digestItem(ctx, meta, input, [data.buffer as ArrayBuffer]));
-      }
-      // A letter expunged between SEARCH and FETCH does not come back; the cursor moves past it.
-      for (const uid of small) settled.add(uid);
-    }
-    for (const meta of large) {
-      const file = await downloadToFile(ctx, meta.uid);
-      settled.add(meta.uid);
-      if (!file) continue;
-      const input: DigestInput = {
-        kind: 'file',
-        ...file,
-        ...(meta.internalDate ? { internalDate: meta.internalDate } : {}),
-      };
-      items.set(
-        meta.uid,
-        digestItem(ctx, meta, input, []).then((item) => {
-          ctx.journal.blobs.adoptFile(file.sha256, file.path);
-          return item;
-        }),
-      );
-    }
-  } catch (error) {
-    const prefix: Promise<BatchItem>[] = [];
-    let lastUid: number | null = null;
-    for (const meta of batch) {
-      if (!settled.has(meta.uid)) break;
-      const item = items.get(meta.uid);
-      if (item) prefix.push(item);
-      lastUid = meta.uid;
-    }
-    return { items: prefix, lastUid, error };
-  }
-  return { items: batch.flatMap((m) => items.get(m.uid) ?? []), lastUid: batch[batch.length - 1]?.uid ?? null };
-}
-
-function digestItem(
-  ctx: FolderSyncContext,
-  meta: Meta,
-  input: DigestInput,
-  transfer: ArrayBuffer[],
-): Promise<BatchItem> {
-  return ctx.pool.run(input, transfer).then((digested) => ({ uid: meta.uid, flags: meta.flags, digested }));
-}
-
-async function downloadToFile(
-  ctx: FolderSyncContext,
-  uid: number,
-): Promise<{ path: string; sha256: string; size: number } | null> {
-  const download = await ctx.client.download(String(uid), undefined, { uid: true });
-  if (!download.content) return null;
-  const path = ctx.journal.blobs.tempPath();
-  const hash = crypto.createHash('sha256');
-  let size = 0;
-  download.content.on('data', (chunk: Buffer) => {
-    hash.update(chunk);
-    size += chunk.length;
-  });
-  await pipeline(download.content, fs.createWriteStream(path));
-  return { path, sha256: hash.digest('hex'), size };
 }
 
 /** Flag changes since the last run: by MODSEQ where the server has CONDSTORE, else by reading all flags. */
