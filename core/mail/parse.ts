@@ -3,10 +3,8 @@ import { type AddressObject, type AttachmentStream, MailParser, type MessageText
 import { cleanAddressList } from './addresses.js';
 import { htmlToSearchText } from './html-text.js';
 import { normalizeMessageId, parseIdList } from './message-identity.js';
+import { MAX_TEXT, walkMessage } from './mime-walk.js';
 import type { Address, AttachmentInfo, ParsedMessage } from './types.js';
-
-/** Search text beyond this is not indexed: a 5 MB log pasted into a letter would only bloat the index. */
-const MAX_TEXT = 256 * 1024;
 
 export interface ParseHints {
   /** The server's INTERNALDATE, used when the Date header is missing or unreadable. */
@@ -14,10 +12,23 @@ export interface ParseHints {
 }
 
 /**
- * Reads a message's headers, text and attachment metadata, streaming: attachments are hashed as they pass
- * and never held whole. Broken input never throws; what could not be read is reported in `parseError`.
+ * Reads a message's headers, text and attachment metadata. A message in memory goes through the fast walker;
+ * a stream, or anything the walker declines, through mailparser, which hashes attachments as they pass and never
+ * holds them whole. Broken input never throws; what could not be read is reported in `parseError`.
  */
 export async function parseMessage(source: Buffer | Readable, hints: ParseHints = {}): Promise<ParsedMessage> {
+  if (Buffer.isBuffer(source)) {
+    try {
+      return walkMessage(source, hints.internalDate);
+    } catch {
+      // Unusual structure or charset: the general parser below reads it.
+    }
+  }
+  return parseWithMailparser(source, hints);
+}
+
+/** The general parser, exported so tests can hold the fast walker to its results. */
+export async function parseWithMailparser(source: Buffer | Readable, hints: ParseHints = {}): Promise<ParsedMessage> {
   const result: ParsedMessage = {
     messageId: null,
     inReplyTo: null,

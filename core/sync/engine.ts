@@ -53,7 +53,12 @@ export async function runSync(
     // Accounts sync one after another: they share the index workers, which already use every core.
     // Letters listed by an earlier, interrupted run are indexed too.
     indexer.kick();
-    for (const job of jobs) results.push(await syncImapAccount(base(job)));
+    indexer.setListing(true);
+    try {
+      for (const job of jobs) results.push(await syncImapAccount(base(job)));
+    } finally {
+      indexer.setListing(false);
+    }
     await indexer.drain();
     if (request.watch) {
       await Promise.all(

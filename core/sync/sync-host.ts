@@ -22,7 +22,8 @@ const entry = siblingModule(import.meta.url, 'sync-worker');
  * block the thread that draws the UI or answers the user. Events arrive on `onEvent`.
  */
 export function startSyncWorker(request: SyncRequest, onEvent: (event: SyncEvent) => void): SyncHandle {
-  const worker = spawnWorker(entry, { workerData: request });
+  // A small young generation: the fetched sources are short-lived and should not accumulate between collections.
+  const worker = spawnWorker(entry, { workerData: request, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
   let settled = false;
   const result = new Promise<SyncAccountResult[]>((resolve, reject) => {
     worker.on('message', (message: WorkerMessage) => {

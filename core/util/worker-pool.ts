@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { TransferListItem, Worker } from 'node:worker_threads';
+import type { ResourceLimits, TransferListItem, Worker } from 'node:worker_threads';
 import { spawnWorker } from './spawn-worker.js';
 
 interface Pending {
@@ -21,13 +21,33 @@ export class WorkerPool<In, Out> {
   private readonly pending = new Map<number, Pending & { slot: Slot }>();
   private nextId = 1;
   private closed = false;
+  private active: number;
 
-  constructor(entry: URL, size = Math.max(1, os.availableParallelism())) {
-    for (let i = 0; i < size; i++) this.slots.push(this.spawn(entry));
+  /**
+   * @param limits heap limits per worker: a small young generation makes the many short-lived buffers of mail
+   * parsing die young instead of piling up, and the old-generation cap turns a pathological letter into one
+   * failed task (the worker is replaced) instead of a process out of memory.
+   */
+  constructor(
+    private readonly entry: URL,
+    size = Math.max(1, os.availableParallelism()),
+    private readonly limits: ResourceLimits = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 },
+  ) {
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+    this.active = size;
   }
 
-  private spawn(entry: URL): Slot {
-    const worker = spawnWorker(entry);
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** Only the first `n` workers get new tasks, leaving the other cores to more urgent work. */
+  setActive(n: number): void {
+    this.active = Math.min(this.slots.length, Math.max(1, n));
+  }
+
+  private spawn(): Slot {
+    const worker = spawnWorker(this.entry, { resourceLimits: this.limits });
     const slot: Slot = { worker, busy: 0 };
     worker.unref();
     worker.on('message', (msg: { id: number; result?: unknown; error?: string }) => {
@@ -47,14 +67,18 @@ export class WorkerPool<In, Out> {
     };
     worker.on('error', failAll);
     worker.on('exit', (code) => {
-      if (!this.closed) failAll(new Error(`worker exited with code ${code}`));
+      if (this.closed) return;
+      failAll(new Error(`worker exited with code ${code}`));
+      // A worker killed by one bad task is replaced; the tasks it held were failed above, not lost silently.
+      const index = this.slots.indexOf(slot);
+      if (index >= 0) this.slots[index] = this.spawn();
     });
     return slot;
   }
 
   run(input: In, transfer: TransferListItem[] = []): Promise<Out> {
     if (this.closed) return Promise.reject(new Error('worker pool is closed'));
-    const slot = this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
+    const slot = this.slots.slice(0, this.active).reduce((a, b) => (b.busy < a.busy ? b : a));
     const id = this.nextId++;
     slot.busy++;
     return new Promise<Out>((resolve, reject) => {
