@@ -1,4 +1,4 @@
-import type { Db } from './database.js';
+import { type Db, writeTransaction } from './database.js';
 
 export type Security = 'tls' | 'starttls' | 'none';
 
@@ -43,7 +43,7 @@ export class AccountsRepo {
   constructor(private readonly db: Db) {}
 
   add(account: NewAccount): AccountRecord {
-    const id = this.db.transaction(() => {
+    const id = writeTransaction(this.db, () => {
       const info = this.db
         .prepare(
           `INSERT INTO accounts (name, email, protocol, host, port, security, username, accept_self_signed, secret_ref,
@@ -68,7 +68,7 @@ export class AccountsRepo {
         addIdentity.run(accountId, address.toLowerCase());
       }
       return accountId;
-    })();
+    });
     return this.get(id) as AccountRecord;
   }
 

@@ -42,6 +42,15 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   }
 }
 
+/**
+ * Runs `work` as a write transaction that takes the write lock at BEGIN. The sync thread and the index workers
+ * write through their own connections; a deferred transaction that read first could not wait its turn (WAL
+ * refuses to upgrade a stale snapshot), an immediate one simply waits for the lock (busy_timeout).
+ */
+export function writeTransaction<T>(db: Db, work: () => T): T {
+  return db.transaction(work).immediate();
+}
+
 function migrate(db: Db, from: number): void {
   const pending = migrations.filter((m) => m.version > from);
   if (pending.length === 0) return;

@@ -1,7 +1,7 @@
 import { formatAddress } from '../mail/addresses.js';
 import type { ParsedMessage } from '../mail/types.js';
 import type { BlobLocation, BlobStore } from './blob-store.js';
-import type { Db } from './database.js';
+import { type Db, writeTransaction } from './database.js';
 
 export interface IndexTask {
   messageRow: number;
@@ -58,7 +58,7 @@ export class IndexRepo {
   /** Body text, attachments and the search entry of a batch of letters, in one transaction. Idempotent. */
   commit(results: Array<{ task: IndexTask; parsed: ParsedMessage }>): void {
     const now = new Date().toISOString();
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const { task, parsed } of results) {
         const m = this.stmt.message.get(task.messageRow);
         if (!m) continue;
@@ -92,6 +92,6 @@ export class IndexRepo {
         this.stmt.insertFts.run(task.interactionId, m.subject, `${parsed.text}\n${names}`, people);
         this.stmt.markIndexed.run(parsed.parseError, now, task.messageRow);
       }
-    })();
+    });
   }
 }

@@ -1,6 +1,6 @@
 import type { ListingHeaders } from '../mail/header-block.js';
 import type { BlobStore } from './blob-store.js';
-import type { Db } from './database.js';
+import { type Db, writeTransaction } from './database.js';
 
 export interface FolderState {
   id: number;
@@ -105,9 +105,9 @@ export class SyncRepo {
       'SELECT id, path FROM folders WHERE account_id = ?',
     );
     const mark = this.db.prepare('UPDATE folders SET present = 0 WHERE id = ?');
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const row of rows.all(accountId)) if (!keep.has(row.path)) mark.run(row.id);
-    })();
+    });
   }
 
   /** Journal rows for Message-IDs already stored, so their copies in other folders are not downloaded again. */
@@ -122,7 +122,7 @@ export class SyncRepo {
 
   /** A new UIDVALIDITY invalidates every UID: old copies are marked gone and the folder is read again. */
   startNewUidValidity(folderId: number, uidvalidity: string): void {
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       this.db
         .prepare(
           'UPDATE message_locations SET gone_at = ? WHERE folder_id = ? AND uidvalidity <> ? AND gone_at IS NULL',
@@ -131,13 +131,13 @@ export class SyncRepo {
       this.db
         .prepare('UPDATE folders SET uidvalidity = ?, last_uid = 0, uidnext = NULL, highest_modseq = NULL WHERE id = ?')
         .run(uidvalidity, folderId);
-    })();
+    });
   }
 
   /** The batch's letters, their copies here and the folder's cursor commit together or not at all. */
   commitBatch(batch: FolderBatch): number {
     let added = 0;
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const item of batch.items) {
         let messageRow: number;
         if ('knownMessage' in item) messageRow = item.knownMessage;
@@ -151,7 +151,7 @@ export class SyncRepo {
       const c = batch.cursor;
       this.stmt.saveCursor.run(c.uidvalidity, c.lastUid, c.uidnext, c.highestModseq, batch.folderId);
       this.blobs.flush();
-    })();
+    });
     return added;
   }
 
@@ -217,9 +217,9 @@ export class SyncRepo {
       'UPDATE message_locations SET gone_at = ? WHERE folder_id = ? AND uidvalidity = ? AND uid = ? AND gone_at IS NULL',
     );
     const now = new Date().toISOString();
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const uid of uids) stmt.run(now, folderId, uidvalidity, uid);
-    })();
+    });
   }
 
   updateFlags(
@@ -231,10 +231,10 @@ export class SyncRepo {
     const stmt = this.db.prepare(
       'UPDATE message_locations SET flags = ? WHERE folder_id = ? AND uidvalidity = ? AND uid = ?',
     );
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       for (const c of changes) stmt.run(c.flags, folderId, uidvalidity, c.uid);
       if (modseq !== null) this.db.prepare('UPDATE folders SET highest_modseq = ? WHERE id = ?').run(modseq, folderId);
-    })();
+    });
   }
 }
 

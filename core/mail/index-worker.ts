@@ -1,16 +1,22 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import type { BlobLocation } from '../db/blob-store.js';
+import type { IndexTask } from '../db/index-repo.js';
+import { Journal } from '../db/journal.js';
 import { serveTasks } from '../util/worker-task.js';
 import { parseMessage } from './parse.js';
 import type { ParsedMessage } from './types.js';
 
-export interface IndexInput extends BlobLocation {
-  internalDate?: string;
+/** A group of letters to index; the worker parses them and commits the results through its own connection. */
+export interface IndexJob {
+  dbFile: string;
+  tasks: IndexTask[];
 }
 
 /** Sources above this are parsed as a stream from the pack instead of being read whole. */
-const STREAM_ABOVE = 16 * 1024 * 1024;
+const STREAM_ABOVE = 32 * 1024 * 1024;
 const fds = new Map<string, number>();
+let journal: Journal | null = null;
 
 function readBlob(loc: BlobLocation): Buffer {
   let fd = fds.get(loc.file);
@@ -28,11 +34,37 @@ function readBlob(loc: BlobLocation): Buffer {
   return out;
 }
 
-serveTasks<IndexInput, ParsedMessage>(async (input) => {
-  const hints = input.internalDate ? { internalDate: input.internalDate } : {};
+export function parseTask(task: IndexTask): Promise<ParsedMessage> {
+  const loc = task.location;
   const source =
-    input.length > STREAM_ABOVE
-      ? fs.createReadStream(input.file, { start: input.offset, end: input.offset + input.length - 1 })
-      : readBlob(input);
-  return { result: await parseMessage(source, hints) };
+    loc.length > STREAM_ABOVE
+      ? fs.createReadStream(loc.file, { start: loc.offset, end: loc.offset + loc.length - 1 })
+      : readBlob(loc);
+  return parseMessage(source, { internalDate: task.date });
+}
+
+/**
+ * Indexing is background work: at a lower priority it takes whatever CPU the listing and the server leave idle
+ * instead of slowing them. On Linux a thread's id names it to setpriority; elsewhere this is skipped.
+ */
+function lowerOwnPriority(): void {
+  try {
+    const tid = Number(/task\/(\d+)$/.exec(fs.readlinkSync('/proc/thread-self'))?.[1]);
+    if (tid) os.setPriority(tid, 10);
+  } catch {
+    // Not Linux, or not permitted: the worker runs at normal priority.
+  }
+}
+lowerOwnPriority();
+
+// Committing here, not on the thread that talks to the server, puts full-text indexing on this core too.
+serveTasks<IndexJob, { indexed: number }>(async (job) => {
+  if (!journal || journal.file !== job.dbFile) {
+    journal?.close();
+    journal = Journal.open(job.dbFile);
+  }
+  const results: Array<{ task: IndexTask; parsed: ParsedMessage }> = [];
+  for (const task of job.tasks) results.push({ task, parsed: await parseTask(task) });
+  journal.index.commit(results);
+  return { result: { indexed: results.length } };
 });

@@ -53,12 +53,7 @@ export async function runSync(
     // Accounts sync one after another: they share the index workers, which already use every core.
     // Letters listed by an earlier, interrupted run are indexed too.
     indexer.kick();
-    indexer.setListing(true);
-    try {
-      for (const job of jobs) results.push(await syncImapAccount(base(job)));
-    } finally {
-      indexer.setListing(false);
-    }
+    for (const job of jobs) results.push(await syncImapAccount(base(job)));
     await indexer.drain();
     if (request.watch) {
       await Promise.all(

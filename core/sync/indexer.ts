@@ -3,35 +3,27 @@ import type { Journal } from '../db/journal.js';
 import type { IndexPool } from '../mail/index-pool.js';
 import type { ParsedMessage } from '../mail/types.js';
 
-/** Results are committed in groups this large: one transaction per letter would cost more than the parse. */
-const COMMIT_EVERY = 200;
-/** Letters queued per worker, so a worker never waits for the next one to be posted. */
-const PER_WORKER = 4;
+/** Letters per job: one transaction in the worker, large enough to amortise it. */
+const JOB = 64;
+/** Jobs queued per worker, so a worker never waits for the next one to be posted. */
+const PER_WORKER = 2;
 
 /**
- * Reads the bodies of listed letters on the worker pool and commits their text, attachments and search entries.
- * Its queue is the journal itself (letters not yet indexed), so a crash loses nothing: the next run picks up.
- * While letters are still being listed it keeps to one worker, so the thread talking to the server keeps a core.
+ * Hands listed letters to the index workers, which parse them and commit their text, attachments and search
+ * entries. Its queue is the journal itself (letters not yet indexed), so a crash loses nothing: the next run
+ * picks up. The workers run at a lower priority (see index-worker.ts), so indexing soaks up the CPU that listing
+ * leaves idle without delaying the list.
  */
 export class Indexer {
   private running: Promise<void> | null = null;
   private more = false;
   private failure: unknown = null;
-  private workers: number;
 
   constructor(
     private readonly journal: Journal,
     private readonly pool: IndexPool,
     private readonly onIndexed?: (count: number) => void,
-  ) {
-    this.workers = pool.size;
-  }
-
-  /** While listing runs, indexing takes one worker; afterwards all of them. */
-  setListing(listing: boolean): void {
-    this.workers = listing ? Math.max(1, this.pool.size - 1) : this.pool.size;
-    this.pool.setActive(this.workers);
-  }
+  ) {}
 
   /** New letters were listed: index them, now or right after the current pass. */
   kick(): void {
@@ -68,50 +60,53 @@ export class Indexer {
   /** One sweep over the letters not yet indexed, keeping every active worker fed. */
   private pass(): Promise<void> {
     let after = 0;
-    let queue: IndexTask[] = [];
     let inFlight = 0;
     let exhausted = false;
-    let results: Array<{ task: IndexTask; parsed: ParsedMessage }> = [];
-    const commit = () => {
-      if (results.length === 0) return;
-      this.journal.index.commit(results);
-      this.onIndexed?.(results.length);
-      results = [];
-    };
     return new Promise<void>((resolve, reject) => {
       const pump = () => {
         try {
-          while (inFlight < this.workers * PER_WORKER) {
-            if (queue.length === 0 && !exhausted) {
-              queue = this.journal.index.pending(COMMIT_EVERY, after);
-              exhausted = queue.length === 0;
-              after = queue[queue.length - 1]?.messageRow ?? after;
+          while (!exhausted && inFlight < this.pool.size * PER_WORKER) {
+            const tasks = this.journal.index.pending(JOB, after);
+            if (tasks.length === 0) {
+              exhausted = true;
+              break;
             }
-            const task = queue.shift();
-            if (!task) break;
+            after = tasks[tasks.length - 1]?.messageRow ?? after;
             inFlight++;
-            this.pool
-              .run({ ...task.location, internalDate: task.date })
-              // A letter that kills its parser is kept, raw, marked as unreadable; the rest go on.
-              .catch((error: unknown) => unreadable(error))
-              .then((parsed) => {
+            this.runJob(tasks)
+              .then((count) => {
                 inFlight--;
-                results.push({ task, parsed });
-                if (results.length >= COMMIT_EVERY) commit();
+                this.onIndexed?.(count);
                 pump();
               })
               .catch(reject);
           }
-          if (inFlight === 0 && queue.length === 0 && exhausted) {
-            commit();
-            resolve();
-          }
+          if (exhausted && inFlight === 0) resolve();
         } catch (error) {
           reject(error);
         }
       };
       pump();
     });
+  }
+
+  /**
+   * A job whose worker failed (a letter that exhausts the parser's memory kills it) is retried letter by letter,
+   * so only the letter at fault is marked unreadable; it stays in the journal with its raw source.
+   */
+  private async runJob(tasks: IndexTask[]): Promise<number> {
+    try {
+      return (await this.pool.run({ dbFile: this.journal.file, tasks })).indexed;
+    } catch (error) {
+      if (tasks.length > 1) {
+        let count = 0;
+        for (const task of tasks) count += await this.runJob([task]);
+        return count;
+      }
+      const [task] = tasks as [IndexTask];
+      this.journal.index.commit([{ task, parsed: unreadable(error) }]);
+      return 1;
+    }
   }
 }
 

@@ -21,7 +21,6 @@ export class WorkerPool<In, Out> {
   private readonly pending = new Map<number, Pending & { slot: Slot }>();
   private nextId = 1;
   private closed = false;
-  private active: number;
 
   /**
    * @param limits heap limits per worker: a small young generation makes the many short-lived buffers of mail
@@ -34,16 +33,10 @@ export class WorkerPool<In, Out> {
     private readonly limits: ResourceLimits = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 },
   ) {
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
-    this.active = size;
   }
 
   get size(): number {
     return this.slots.length;
-  }
-
-  /** Only the first `n` workers get new tasks, leaving the other cores to more urgent work. */
-  setActive(n: number): void {
-    this.active = Math.min(this.slots.length, Math.max(1, n));
   }
 
   private spawn(): Slot {
@@ -78,7 +71,7 @@ export class WorkerPool<In, Out> {
 
   run(input: In, transfer: TransferListItem[] = []): Promise<Out> {
     if (this.closed) return Promise.reject(new Error('worker pool is closed'));
-    const slot = this.slots.slice(0, this.active).reduce((a, b) => (b.busy < a.busy ? b : a));
+    const slot = this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
     const id = this.nextId++;
     slot.busy++;
     return new Promise<Out>((resolve, reject) => {
