@@ -142,7 +142,7 @@ export class SyncRepo {
         let messageRow: number;
         if ('knownMessage' in item) messageRow = item.knownMessage;
         else {
-          const stored = this.storeMessage(batch, item);
+          const stored = this.storeLetter(batch.accountId, batch.identities, item);
           messageRow = stored.id;
           if (stored.created) added++;
         }
@@ -157,10 +157,13 @@ export class SyncRepo {
 
   /**
    * Lists a new letter from its header: the interaction appears now, its text, attachments and search entry
-   * follow from the indexer. A letter already stored (same letter in another folder) is not stored twice.
+   * follow from the indexer. A letter already stored (the same letter in another folder, account or source) is
+   * not stored twice. Every source (IMAP folders, POP3) stores through here, inside its own write transaction,
+   * and calls `blobs.flush()` before that transaction commits.
    */
-  private storeMessage(
-    batch: FolderBatch,
+  storeLetter(
+    accountId: number,
+    identities: ReadonlySet<string>,
     item: { headers: ListingHeaders; source: FetchedSource },
   ): { id: number; created: boolean } {
     const { headers: h, source } = item;
@@ -186,12 +189,12 @@ export class SyncRepo {
         null,
       ).lastInsertRowid,
     );
-    const outgoing = h.from !== null && batch.identities.has(h.from.address);
+    const outgoing = h.from !== null && identities.has(h.from.address);
     this.stmt.insertInteraction.run(
       outgoing ? 'out' : 'in',
       h.date,
       h.subject,
-      batch.accountId,
+      accountId,
       messageRow,
       '',
       h.likelyAttachments ? 1 : 0,
