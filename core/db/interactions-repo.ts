@@ -17,6 +17,20 @@ export interface InteractionRecord {
   goneFromServer: boolean;
   attachments: Array<{ name: string; size: number; sha256: string; contentType: string }>;
   parseError: string | null;
+  chainId: number | null;
+  /** The interaction this one answers (its basis), and that letter's Message-ID. */
+  basisId: number | null;
+  basisMessageId: string | null;
+  subject: { id: number; name: string } | null;
+  reviewed: boolean;
+  onControl: boolean;
+}
+
+/** Narrowing of a list: by subject, contact or chain (any combination). */
+export interface InteractionFilter {
+  subjectId?: number;
+  contactId?: number;
+  chainId?: number;
 }
 
 interface Row {
@@ -33,11 +47,21 @@ interface Row {
   from_name: string | null;
   recipients: string | null;
   parse_error: string | null;
+  chain_id: number | null;
+  basis_id: number | null;
+  basis_message_id: string | null;
+  subject_id: number | null;
+  subject_name: string | null;
+  reviewed_at: string | null;
+  on_control: number;
 }
 
 const SELECT = `SELECT i.id, i.kind, i.direction, i.date, i.title, i.preview, i.account_id, i.message_id AS message_row,
-  m.message_id, m.from_address, m.from_name, m.recipients, m.parse_error
-  FROM interactions i LEFT JOIN messages m ON m.id = i.message_id`;
+  m.message_id, m.from_address, m.from_name, m.recipients, m.parse_error, i.chain_id, i.basis_id, i.reviewed_at,
+  i.on_control, bm.message_id AS basis_message_id, s.id AS subject_id, s.name AS subject_name
+  FROM interactions i LEFT JOIN messages m ON m.id = i.message_id
+  LEFT JOIN interactions b ON b.id = i.basis_id LEFT JOIN messages bm ON bm.id = b.message_id
+  LEFT JOIN chains c ON c.id = i.chain_id LEFT JOIN subjects s ON s.id = c.subject_id`;
 
 /** Read side of the journal: lists, search and export. */
 export class InteractionsRepo {
@@ -65,10 +89,38 @@ export class InteractionsRepo {
     for (const row of this.db.prepare<[], Row>(`${SELECT} ORDER BY i.date, i.id`).iterate()) yield this.toRecord(row);
   }
 
-  list(options: { limit: number; offset?: number }): InteractionRecord[] {
+  list(options: { limit: number; offset?: number } & InteractionFilter): InteractionRecord[] {
+    const where: string[] = [];
+    const params: number[] = [];
+    if (options.subjectId !== undefined) {
+      where.push('c.subject_id = ?');
+      params.push(options.subjectId);
+    }
+    if (options.chainId !== undefined) {
+      where.push('i.chain_id = ?');
+      params.push(options.chainId);
+    }
+    if (options.contactId !== undefined) {
+      where.push('i.id IN (SELECT interaction_id FROM interaction_contacts WHERE contact_id = ?)');
+      params.push(options.contactId);
+    }
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     return this.db
-      .prepare<[number, number], Row>(`${SELECT} ORDER BY i.date DESC, i.id DESC LIMIT ? OFFSET ?`)
-      .all(options.limit, options.offset ?? 0)
+      .prepare<number[], Row>(`${SELECT} ${clause} ORDER BY i.date DESC, i.id DESC LIMIT ? OFFSET ?`)
+      .all(...params, options.limit, options.offset ?? 0)
+      .map((row) => this.toRecord(row));
+  }
+
+  get(id: number): InteractionRecord | undefined {
+    const row = this.db.prepare<[number], Row>(`${SELECT} WHERE i.id = ?`).get(id);
+    return row && this.toRecord(row);
+  }
+
+  /** The chain's interactions, oldest first: the material for a thread view. */
+  chain(chainId: number): InteractionRecord[] {
+    return this.db
+      .prepare<[number], Row>(`${SELECT} WHERE i.chain_id = ? ORDER BY i.date, i.id`)
+      .all(chainId)
       .map((row) => this.toRecord(row));
   }
 
@@ -113,6 +165,12 @@ export class InteractionsRepo {
               contentType: a.content_type,
             })),
       parseError: row.parse_error,
+      chainId: row.chain_id,
+      basisId: row.basis_id,
+      basisMessageId: row.basis_message_id,
+      subject: row.subject_id === null ? null : { id: row.subject_id, name: row.subject_name ?? '' },
+      reviewed: row.reviewed_at !== null,
+      onControl: row.on_control === 1,
     };
   }
 }

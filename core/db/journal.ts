@@ -1,8 +1,11 @@
 import { AccountsRepo } from './accounts-repo.js';
 import { BlobStore } from './blob-store.js';
+import { ChainsRepo } from './chains-repo.js';
+import { ContactsRepo } from './contacts-repo.js';
 import { type Db, type OpenOptions, openDatabase } from './database.js';
 import { IndexRepo } from './index-repo.js';
 import { InteractionsRepo } from './interactions-repo.js';
+import { SubjectsRepo } from './subjects-repo.js';
 import { SyncRepo } from './sync-repo.js';
 
 /** One open journal file: its database connection, blob store and repositories. */
@@ -12,6 +15,9 @@ export class Journal {
   readonly sync: SyncRepo;
   readonly interactions: InteractionsRepo;
   readonly index: IndexRepo;
+  readonly chains: ChainsRepo;
+  readonly contacts: ContactsRepo;
+  readonly subjects: SubjectsRepo;
 
   private constructor(
     readonly file: string,
@@ -19,7 +25,10 @@ export class Journal {
   ) {
     this.accounts = new AccountsRepo(db);
     this.blobs = new BlobStore(db, `${file}.blobs`);
-    this.sync = new SyncRepo(db, this.blobs);
+    this.chains = new ChainsRepo(db);
+    this.contacts = new ContactsRepo(db);
+    this.subjects = new SubjectsRepo(db);
+    this.sync = new SyncRepo(db, this.blobs, this.chains, this.contacts);
     this.interactions = new InteractionsRepo(db);
     this.index = new IndexRepo(db, this.blobs);
   }

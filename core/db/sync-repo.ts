@@ -1,5 +1,7 @@
 import type { ListingHeaders } from '../mail/header-block.js';
 import type { BlobStore } from './blob-store.js';
+import { basisCandidates, type ChainsRepo } from './chains-repo.js';
+import type { ContactsRepo } from './contacts-repo.js';
 import { type Db, writeTransaction } from './database.js';
 
 export interface FolderState {
@@ -56,6 +58,8 @@ export class SyncRepo {
   constructor(
     private readonly db: Db,
     private readonly blobs: BlobStore,
+    private readonly chains: ChainsRepo,
+    private readonly contacts: ContactsRepo,
   ) {
     this.stmt = {
       messageByKey: db.prepare<[string], { id: number }>('SELECT id FROM messages WHERE message_key = ?'),
@@ -162,7 +166,7 @@ export class SyncRepo {
    * and calls `blobs.flush()` before that transaction commits.
    */
   storeLetter(
-    accountId: number,
+    accountId: number | null,
     identities: ReadonlySet<string>,
     item: { headers: ListingHeaders; source: FetchedSource },
   ): { id: number; created: boolean } {
@@ -190,16 +194,25 @@ export class SyncRepo {
       ).lastInsertRowid,
     );
     const outgoing = h.from !== null && identities.has(h.from.address);
-    this.stmt.insertInteraction.run(
-      outgoing ? 'out' : 'in',
-      h.date,
-      h.subject,
-      accountId,
-      messageRow,
-      '',
-      h.likelyAttachments ? 1 : 0,
-      new Date().toISOString(),
+    const interactionId = Number(
+      this.stmt.insertInteraction.run(
+        outgoing ? 'out' : 'in',
+        h.date,
+        h.subject,
+        accountId,
+        messageRow,
+        '',
+        h.likelyAttachments ? 1 : 0,
+        new Date().toISOString(),
+      ).lastInsertRowid,
     );
+    this.chains.linkLetter(
+      interactionId,
+      messageRow,
+      h.messageId,
+      basisCandidates(h.messageId, h.inReplyTo, h.references),
+    );
+    this.contacts.attach(interactionId, { from: h.from ? [h.from] : [], to: h.to, cc: h.cc, bcc: h.bcc });
     return { id: messageRow, created: true };
   }
 

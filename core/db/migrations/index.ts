@@ -1,7 +1,8 @@
 import { initial } from './001-initial.js';
+import { chains } from './002-chains.js';
 import type { Migration } from './migration.js';
 
 // Ordered, append-only. The last entry's version is the schema this build writes.
-export const migrations: readonly Migration[] = [initial];
+export const migrations: readonly Migration[] = [initial, chains];
 
 export const schemaVersion = migrations[migrations.length - 1]?.version ?? 0;
