@@ -1,9 +1,13 @@
 import crypto from 'node:crypto';
+import type { z } from 'zod';
 import { type AccountSummary, type AddAccountInput, type JournalApi, type JournalEvent, schemas } from './api.js';
 import type { AccountRecord } from './db/accounts-repo.js';
+import type { ContactRecord } from './db/contacts-repo.js';
 import type { InteractionRecord } from './db/interactions-repo.js';
 import { Journal } from './db/journal.js';
+import type { SubjectRecord } from './db/subjects-repo.js';
 import { InterlogError } from './errors.js';
+import type { Rule } from './mail/rules.js';
 import type { SecretStore } from './secrets/secret-store.js';
 import { connectImap } from './sync/imap/connect.js';
 import type { SyncAccountResult } from './sync/progress.js';
@@ -98,8 +102,96 @@ export class JournalService implements JournalApi {
     return handle;
   }
 
-  async listInteractions(input: { limit?: number; offset?: number }): Promise<InteractionRecord[]> {
+  async listInteractions(input: z.input<typeof schemas.listInteractions>): Promise<InteractionRecord[]> {
     return this.journal.interactions.list(schemas.listInteractions.parse(input));
+  }
+
+  async chain(input: z.input<typeof schemas.chain>): Promise<InteractionRecord[]> {
+    const { interactionId } = schemas.chain.parse(input);
+    const record = this.journal.interactions.get(interactionId);
+    if (!record) throw new InterlogError('not-found', `There is no interaction ${interactionId}.`);
+    return record.chainId === null ? [record] : this.journal.interactions.chain(record.chainId);
+  }
+
+  async listSubjects(input: z.input<typeof schemas.listSubjects>): Promise<SubjectRecord[]> {
+    return this.journal.subjects.list(schemas.listSubjects.parse(input));
+  }
+
+  async createSubject(input: z.input<typeof schemas.createSubject>): Promise<SubjectRecord> {
+    return this.journal.subjects.create(schemas.createSubject.parse(input).name);
+  }
+
+  async renameSubject(input: z.input<typeof schemas.renameSubject>): Promise<void> {
+    const { id, name } = schemas.renameSubject.parse(input);
+    this.journal.subjects.rename(id, name);
+  }
+
+  async archiveSubject(input: z.input<typeof schemas.archiveSubject>): Promise<void> {
+    const { id, archived } = schemas.archiveSubject.parse(input);
+    this.journal.subjects.archive(id, archived);
+  }
+
+  async setSubject(input: z.input<typeof schemas.setSubject>): Promise<void> {
+    const { interactionId, subjectId } = schemas.setSubject.parse(input);
+    this.journal.subjects.setForInteraction(interactionId, subjectId);
+  }
+
+  async listContacts(input: z.input<typeof schemas.listContacts>): Promise<ContactRecord[]> {
+    const { query, limit } = schemas.listContacts.parse(input);
+    return this.journal.contacts.list(query, limit);
+  }
+
+  async getContact(input: z.input<typeof schemas.getContact>): Promise<ContactRecord> {
+    const { id } = schemas.getContact.parse(input);
+    const contact = this.journal.contacts.get(id);
+    if (!contact) throw new InterlogError('not-found', `There is no contact ${id}.`);
+    return contact;
+  }
+
+  async renameContact(input: z.input<typeof schemas.renameContact>): Promise<void> {
+    const { id, name } = schemas.renameContact.parse(input);
+    await this.getContact({ id });
+    this.journal.contacts.rename(id, name);
+  }
+
+  async addContactAddress(input: z.input<typeof schemas.addContactAddress>): Promise<void> {
+    const { id, address } = schemas.addContactAddress.parse(input);
+    await this.getContact({ id });
+    this.journal.contacts.addAddress(id, address);
+  }
+
+  async addContactPhone(input: z.input<typeof schemas.addContactPhone>): Promise<void> {
+    const { id, phone } = schemas.addContactPhone.parse(input);
+    await this.getContact({ id });
+    this.journal.contacts.addPhone(id, phone);
+  }
+
+  async mergeContacts(input: z.input<typeof schemas.mergeContacts>): Promise<void> {
+    const { into, other } = schemas.mergeContacts.parse(input);
+    await this.getContact({ id: into });
+    await this.getContact({ id: other });
+    this.journal.contacts.merge(into, other);
+  }
+
+  async listRules(_input: z.input<typeof schemas.listRules> = {}): Promise<Rule[]> {
+    return this.journal.rules.list();
+  }
+
+  async addRule(input: z.input<typeof schemas.addRule>): Promise<Rule> {
+    return this.journal.rules.add(schemas.addRule.parse(input));
+  }
+
+  async removeRule(input: z.input<typeof schemas.removeRule>): Promise<void> {
+    this.journal.rules.remove(schemas.removeRule.parse(input).id);
+  }
+
+  async setRuleEnabled(input: z.input<typeof schemas.setRuleEnabled>): Promise<void> {
+    const { id, enabled } = schemas.setRuleEnabled.parse(input);
+    this.journal.rules.setEnabled(id, enabled);
+  }
+
+  async rerunRules(_input: z.input<typeof schemas.rerunRules> = {}): Promise<number> {
+    return this.journal.rules.rerun();
   }
 
   async search(input: { text: string; limit?: number }): Promise<InteractionRecord[]> {

@@ -1,13 +1,14 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { InteractionRecord } from '../db/interactions-repo.js';
 import { InterlogError } from '../errors.js';
 import { JournalService } from '../journal-service.js';
-import { formatAddress } from '../mail/addresses.js';
 import { FileSecretStore } from '../secrets/file-secret-store.js';
+import { chainCommand, contactCommand, journalOptions, ruleCommand, subjectCommand } from './journal-commands.js';
+import { exportLine, interactionLine, writeOut } from './output.js';
 import { progressPrinter } from './progress-bar.js';
 import { promptHidden } from './prompt.js';
+import { UsageError } from './usage-error.js';
 
 const USAGE = `Usage: interlog [--db FILE] <command>
 
@@ -18,11 +19,17 @@ Commands:
   sync [--account NAME] [--watch] [--poll SEC]
   export --json
   search TEXT
+  subject list [--all] | add NAME | rename ID NAME | archive ID | unarchive ID | show ID
+  subject set INTERACTION_ID SUBJECT_ID|NAME|none      (sets the subject of the interaction's whole chain)
+  contact list [TEXT] | show ID | rename ID NAME | add-address ID ADDR | add-phone ID PHONE | merge KEEP OTHER
+  rule list | remove ID | enable ID | disable ID | run
+  rule add --name NAME [--to-address A]... [--from ADDR|DOMAIN]... [--subject-contains W]... [--body-contains W]...
+           [--has-attachment|--no-attachment] [--account NAME] [--folder PATH]
+           [--set-subject ID|NAME] [--mark-reviewed] [--on-control] [--tag T]... [--continue] [--position N]
+  chain INTERACTION_ID                                   (the chain as a tree)
 
 The journal is --db FILE, else $INTERLOG_DB, else ~/.local/share/interlog/journal.db.
 Passwords are read from the environment variable named by --password-env, or asked for; never from arguments.`;
-
-class UsageError extends Error {}
 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -45,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
       poll: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
+      ...journalOptions,
     },
   });
   const [command, sub, ...rest] = positionals;
@@ -81,15 +89,17 @@ export async function main(argv: string[]): Promise<number> {
       case 'search': {
         const text = [sub, ...rest].filter(Boolean).join(' ');
         if (!text) throw new UsageError('search needs the text to look for');
-        for (const r of await service.search({ text, limit: 100 })) {
-          const who =
-            r.direction === 'out'
-              ? `to ${r.to.map(formatAddress).join(', ')}`
-              : `from ${r.from ? formatAddress(r.from) : '?'}`;
-          process.stdout.write(`${r.date.slice(0, 16).replace('T', ' ')}  ${r.title || '(no subject)'}  ${who}\n`);
-        }
+        for (const r of await service.search({ text, limit: 100 })) await writeOut(`${interactionLine(r)}\n`);
         return 0;
       }
+      case 'subject':
+        return await subjectCommand(service, [sub ?? '', ...rest], values);
+      case 'contact':
+        return await contactCommand(service, [sub ?? '', ...rest], values);
+      case 'rule':
+        return await ruleCommand(service, [sub ?? '', ...rest], values);
+      case 'chain':
+        return await chainCommand(service, [sub ?? '', ...rest]);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
@@ -155,31 +165,6 @@ async function sync(service: JournalService, v: Values): Promise<number> {
   process.once('SIGTERM', stop);
   await handle.result;
   return 0;
-}
-
-function exportLine(r: InteractionRecord) {
-  return {
-    id: r.id,
-    kind: r.kind,
-    direction: r.direction,
-    date: r.date,
-    title: r.title,
-    messageId: r.messageId,
-    folders: r.folders,
-    from: r.from?.address ?? null,
-    fromName: r.from?.name ?? null,
-    to: r.to.map((a) => a.address),
-    cc: r.cc.map((a) => a.address),
-    attachments: r.attachments.map((a) => ({ name: a.name, size: a.size, sha256: a.sha256 })),
-    goneFromServer: r.goneFromServer,
-    ...(r.parseError ? { parseError: r.parseError } : {}),
-  };
-}
-
-/** Writes to stdout honouring backpressure, so exporting a large journal into a pipe stays small in memory. */
-function writeOut(text: string): Promise<void> | undefined {
-  if (process.stdout.write(text)) return undefined;
-  return new Promise((resolve) => process.stdout.once('drain', resolve));
 }
 
 /** Exits only once stdout and stderr are flushed: process.exit() would cut a piped export short. */

@@ -71,17 +71,26 @@ export class ContactsRepo {
     return id === undefined ? undefined : this.get(id);
   }
 
-  /** Contacts matching a name or address fragment (empty: all), most active first. */
+  /**
+   * Contacts whose name or an address contains `query` (empty: all), most active first. Matched in JS rather than
+   * with LIKE, which folds case only for ASCII: "пётр" must find "Пётр".
+   */
   list(query = '', limit = 100): ContactRecord[] {
-    const like = `%${query.replace(/[%_\\]/g, (c) => `\\${c}`)}%`;
-    return this.db
-      .prepare<[string, string, number], { id: number }>(
-        `SELECT c.id FROM contacts c WHERE c.name LIKE ?1 ESCAPE '\\'
-           OR EXISTS (SELECT 1 FROM contact_addresses a WHERE a.contact_id = c.id AND a.address LIKE ?2 ESCAPE '\\')
-         ORDER BY (SELECT COUNT(*) FROM interaction_contacts ic WHERE ic.contact_id = c.id) DESC, c.name LIMIT ?3`,
+    const needle = query.trim().toLowerCase();
+    const rows = this.db
+      .prepare<[], { id: number; haystack: string; n: number }>(
+        `SELECT c.id, c.name || ' ' || COALESCE((SELECT group_concat(address, ' ') FROM contact_addresses a
+           WHERE a.contact_id = c.id), '') AS haystack,
+           (SELECT COUNT(DISTINCT interaction_id) FROM interaction_contacts ic WHERE ic.contact_id = c.id) AS n
+         FROM contacts c ORDER BY n DESC, c.name`,
       )
-      .all(like, like, limit)
-      .map((r) => this.get(r.id) as ContactRecord);
+      .all();
+    const found: ContactRecord[] = [];
+    for (const row of rows) {
+      if (found.length >= limit) break;
+      if (!needle || row.haystack.toLowerCase().includes(needle)) found.push(this.get(row.id) as ContactRecord);
+    }
+    return found;
   }
 
   rename(id: number, name: string): void {

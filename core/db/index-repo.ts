@@ -2,6 +2,7 @@ import { formatAddress } from '../mail/addresses.js';
 import type { ParsedMessage } from '../mail/types.js';
 import type { BlobLocation, BlobStore } from './blob-store.js';
 import { type Db, writeTransaction } from './database.js';
+import type { RulesRepo } from './rules-repo.js';
 
 export interface IndexTask {
   messageRow: number;
@@ -19,6 +20,7 @@ export class IndexRepo {
   constructor(
     private readonly db: Db,
     private readonly blobs: BlobStore,
+    private readonly rules: RulesRepo,
   ) {
     this.stmt = {
       pending: db.prepare<[number, number], { message_row: number; interaction_id: number; date: string; sha: string }>(
@@ -29,8 +31,14 @@ export class IndexRepo {
       pendingCount: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM messages WHERE indexed_at IS NULL'),
       message: db.prepare<
         [number],
-        { from_address: string | null; from_name: string | null; recipients: string; subject: string }
-      >('SELECT from_address, from_name, recipients, subject FROM messages WHERE id = ?'),
+        {
+          from_address: string | null;
+          from_name: string | null;
+          recipients: string;
+          subject: string;
+          rules_applied: number;
+        }
+      >('SELECT from_address, from_name, recipients, subject, rules_applied FROM messages WHERE id = ?'),
       markIndexed: db.prepare('UPDATE messages SET parse_error = ?, indexed_at = ? WHERE id = ?'),
       updateInteraction: db.prepare('UPDATE interactions SET preview = ?, has_attachments = ? WHERE id = ?'),
       clearAttachments: db.prepare('DELETE FROM attachments WHERE message_id = ?'),
@@ -91,6 +99,8 @@ export class IndexRepo {
         this.stmt.clearFts.run(task.interactionId);
         this.stmt.insertFts.run(task.interactionId, m.subject, `${parsed.text}\n${names}`, people);
         this.stmt.markIndexed.run(parsed.parseError, now, task.messageRow);
+        // Rules may look at the body, so they run here, once per letter, right after it was read.
+        if (!m.rules_applied) this.rules.applyTo(task.interactionId);
       }
     });
   }

@@ -5,6 +5,7 @@ import { ContactsRepo } from './contacts-repo.js';
 import { type Db, type OpenOptions, openDatabase } from './database.js';
 import { IndexRepo } from './index-repo.js';
 import { InteractionsRepo } from './interactions-repo.js';
+import { RulesRepo } from './rules-repo.js';
 import { SubjectsRepo } from './subjects-repo.js';
 import { SyncRepo } from './sync-repo.js';
 
@@ -18,6 +19,7 @@ export class Journal {
   readonly chains: ChainsRepo;
   readonly contacts: ContactsRepo;
   readonly subjects: SubjectsRepo;
+  readonly rules: RulesRepo;
 
   private constructor(
     readonly file: string,
@@ -30,7 +32,8 @@ export class Journal {
     this.subjects = new SubjectsRepo(db);
     this.sync = new SyncRepo(db, this.blobs, this.chains, this.contacts);
     this.interactions = new InteractionsRepo(db);
-    this.index = new IndexRepo(db, this.blobs);
+    this.rules = new RulesRepo(db);
+    this.index = new IndexRepo(db, this.blobs, this.rules);
   }
 
   static open(file: string, options?: OpenOptions): Journal {
