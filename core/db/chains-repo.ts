@@ -15,6 +15,8 @@ interface Member {
  */
 export class ChainsRepo {
   private readonly stmt;
+  /** How much re-linking work was done: recomputes and the interactions they had to look at. */
+  readonly stats = { links: 0, recomputes: 0, touched: 0, maxTouched: 0 };
 
   constructor(private readonly db: Db) {
     this.stmt = {
@@ -59,6 +61,7 @@ export class ChainsRepo {
    * earlier letter that names it more nearly than its current basis, and updates only the chains involved.
    */
   linkLetter(interactionId: number, messageRow: number, messageId: string | null, candidates: readonly string[]): void {
+    this.stats.links++;
     candidates.forEach((parentId, rank) => {
       this.stmt.addParent.run(messageRow, rank, parentId);
     });
@@ -110,6 +113,9 @@ export class ChainsRepo {
         .get(id);
       if (row) members.set(row.id, row);
     }
+    this.stats.recomputes++;
+    this.stats.touched += members.size;
+    this.stats.maxTouched = Math.max(this.stats.maxTouched, members.size);
     const parent = new Map<number, number>();
     const find = (x: number): number => {
       let root = x;
