@@ -11,20 +11,33 @@ import type { SyncAccountResult } from './sync/progress.js';
  * Every input crossing a process boundary is checked against its schema here.
  */
 export const schemas = {
-  addAccount: z.object({
-    name: z.string().trim().min(1).max(200),
-    email: z.email(),
-    protocol: z.literal('imap'),
-    host: z.string().trim().min(1).max(255),
-    port: z.number().int().min(1).max(65535),
-    security: z.enum(['tls', 'starttls', 'none']),
-    username: z.string().min(1).max(320),
-    password: z.string().min(1).max(4096),
-    acceptSelfSigned: z.boolean().default(false),
-    timeoutMs: z.number().int().min(1000).max(600_000).default(30_000),
-    identities: z.array(z.email()).max(100).default([]),
-    verify: z.boolean().default(true),
-  }),
+  addAccount: z
+    .object({
+      name: z.string().trim().min(1).max(200),
+      email: z.email(),
+      protocol: z.enum(['imap', 'pop3']),
+      host: z.string().trim().min(1).max(255),
+      port: z.number().int().min(1).max(65535),
+      security: z.enum(['tls', 'starttls', 'none']),
+      username: z.string().min(1).max(320),
+      password: z.string().min(1).max(4096),
+      acceptSelfSigned: z.boolean().default(false),
+      timeoutMs: z.number().int().min(1000).max(600_000).default(30_000),
+      identities: z.array(z.email()).max(100).default([]),
+      verify: z.boolean().default(true),
+      /** POP3: keep letters on the server (by default each is deleted once the journal holds it). */
+      leaveOnServer: z.boolean().default(false),
+      /** POP3 with leaveOnServer: delete a letter this many days after the journal first received it. */
+      deleteAfterDays: z.number().int().min(1).max(36_500).nullable().default(null),
+    })
+    .refine((a) => a.protocol === 'pop3' || (!a.leaveOnServer && a.deleteAfterDays === null), {
+      message: 'only a POP3 account deletes letters from the server, so only it takes these settings',
+      path: ['leaveOnServer'],
+    })
+    .refine((a) => a.deleteAfterDays === null || a.leaveOnServer, {
+      message: 'deleting after some days needs leaveOnServer (without it every letter is deleted once received)',
+      path: ['deleteAfterDays'],
+    }),
   sync: z.object({ account: z.string().min(1).optional() }),
   listInteractions: z.object({
     limit: z.number().int().min(1).max(1000).default(100),
@@ -75,6 +88,8 @@ export interface AccountSummary {
   host: string;
   port: number;
   security: 'tls' | 'starttls' | 'none';
+  leaveOnServer: boolean;
+  deleteAfterDays: number | null;
   lastSyncAt: string | null;
   lastError: string | null;
 }

@@ -10,6 +10,7 @@ import { InterlogError } from './errors.js';
 import type { Rule } from './mail/rules.js';
 import type { SecretStore } from './secrets/secret-store.js';
 import { connectImap } from './sync/imap/connect.js';
+import { verifyPop3 } from './sync/pop3/connect.js';
 import type { SyncAccountResult } from './sync/progress.js';
 import { type SyncHandle, startSyncWorker } from './sync/sync-host.js';
 
@@ -47,7 +48,8 @@ export class JournalService implements JournalApi {
       acceptSelfSigned: a.acceptSelfSigned,
       timeoutMs: a.timeoutMs,
     };
-    if (a.verify) {
+    if (a.verify && a.protocol === 'pop3') await verifyPop3({ account: settings, password: a.password });
+    else if (a.verify) {
       const client = await connectImap({ account: settings, password: a.password });
       await client.logout().catch(() => client.close());
     }
@@ -60,6 +62,8 @@ export class JournalService implements JournalApi {
         protocol: a.protocol,
         secretRef,
         identities: a.identities,
+        leaveOnServer: a.leaveOnServer,
+        deleteAfterDays: a.deleteAfterDays,
         ...settings,
       });
       return summary(record);
@@ -243,6 +247,8 @@ function summary(a: AccountRecord): AccountSummary {
     host: a.host,
     port: a.port,
     security: a.security,
+    leaveOnServer: a.leaveOnServer,
+    deleteAfterDays: a.deleteAfterDays,
     lastSyncAt: a.lastSyncAt,
     lastError: a.lastError,
   };

@@ -13,8 +13,9 @@ import { UsageError } from './usage-error.js';
 const USAGE = `Usage: interlog [--db FILE] <command>
 
 Commands:
-  account add --name NAME --email ADDR --imap HOST:PORT --security tls|starttls|none
+  account add --name NAME --email ADDR --imap HOST:PORT|--pop3 HOST:PORT --security tls|starttls|none
               --user USER [--password-env VAR] [--accept-self-signed] [--identity ADDR]... [--timeout SEC] [--no-verify]
+              [--leave-on-server [--delete-after-days N]]  (POP3; otherwise letters are deleted once received)
   account list
   sync [--account NAME] [--watch] [--poll SEC]
   export --json
@@ -40,6 +41,9 @@ export async function main(argv: string[]): Promise<number> {
       name: { type: 'string' },
       email: { type: 'string' },
       imap: { type: 'string' },
+      pop3: { type: 'string' },
+      'leave-on-server': { type: 'boolean' },
+      'delete-after-days': { type: 'string' },
       security: { type: 'string' },
       user: { type: 'string' },
       'password-env': { type: 'string' },
@@ -116,8 +120,14 @@ async function addAccount(service: JournalService, v: Values): Promise<number> {
     if (typeof value !== 'string' || !value) throw new UsageError(`account add needs --${key}`);
     return value;
   };
-  const server = /^(.+):(\d+)$/.exec(need('imap'));
-  if (!server?.[1] || !server[2]) throw new UsageError('--imap must be HOST:PORT');
+  if ((v.imap === undefined) === (v.pop3 === undefined)) throw new UsageError('account add needs --imap or --pop3');
+  const protocol = v.pop3 === undefined ? 'imap' : 'pop3';
+  const server = /^(.+):(\d+)$/.exec(need(protocol));
+  if (!server?.[1] || !server[2]) throw new UsageError(`--${protocol} must be HOST:PORT`);
+  const days = v['delete-after-days'];
+  if (days !== undefined && !/^[1-9]\d*$/.test(String(days))) {
+    throw new UsageError('--delete-after-days must be a whole number of days');
+  }
   const security = need('security');
   if (security !== 'tls' && security !== 'starttls' && security !== 'none') {
     throw new UsageError('--security must be tls, starttls or none');
@@ -134,7 +144,7 @@ async function addAccount(service: JournalService, v: Values): Promise<number> {
   const account = await service.addAccount({
     name: need('name'),
     email: need('email'),
-    protocol: 'imap',
+    protocol,
     host: server[1],
     port: Number(server[2]),
     security,
@@ -143,6 +153,8 @@ async function addAccount(service: JournalService, v: Values): Promise<number> {
     acceptSelfSigned: v['accept-self-signed'] === true,
     identities: Array.isArray(v.identity) ? v.identity : [],
     verify: v['no-verify'] !== true,
+    leaveOnServer: v['leave-on-server'] === true,
+    deleteAfterDays: days === undefined ? null : Number(days),
     ...(timeout ? { timeoutMs: timeout } : {}),
   });
   process.stdout.write(`Added account "${account.name}" (${account.email}).\n`);

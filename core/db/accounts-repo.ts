@@ -14,14 +14,21 @@ export interface AccountRecord {
   acceptSelfSigned: boolean;
   secretRef: string;
   timeoutMs: number;
+  /** POP3: keep letters on the server after receiving them (else each is deleted once committed). */
+  leaveOnServer: boolean;
+  /** POP3 with leaveOnServer: delete a letter this many days after the journal first received it. */
+  deleteAfterDays: number | null;
   lastSyncAt: string | null;
   lastError: string | null;
   identities: string[];
 }
 
-export type NewAccount = Omit<AccountRecord, 'id' | 'lastSyncAt' | 'lastError' | 'identities'> & {
+export type NewAccount = Omit<
+  AccountRecord,
+  'id' | 'lastSyncAt' | 'lastError' | 'identities' | 'leaveOnServer' | 'deleteAfterDays'
+> & {
   identities?: string[];
-};
+} & Partial<Pick<AccountRecord, 'leaveOnServer' | 'deleteAfterDays'>>;
 
 interface AccountRow {
   id: number;
@@ -35,6 +42,8 @@ interface AccountRow {
   accept_self_signed: number;
   secret_ref: string;
   timeout_ms: number;
+  leave_on_server: number;
+  delete_after_days: number | null;
   last_sync_at: string | null;
   last_error: string | null;
 }
@@ -47,7 +56,7 @@ export class AccountsRepo {
       const info = this.db
         .prepare(
           `INSERT INTO accounts (name, email, protocol, host, port, security, username, accept_self_signed, secret_ref,
-             timeout_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             timeout_ms, leave_on_server, delete_after_days, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           account.name,
@@ -60,6 +69,8 @@ export class AccountsRepo {
           account.acceptSelfSigned ? 1 : 0,
           account.secretRef,
           account.timeoutMs,
+          account.leaveOnServer ? 1 : 0,
+          account.deleteAfterDays ?? null,
           new Date().toISOString(),
         );
       const accountId = Number(info.lastInsertRowid);
@@ -114,6 +125,8 @@ export class AccountsRepo {
       acceptSelfSigned: row.accept_self_signed === 1,
       secretRef: row.secret_ref,
       timeoutMs: row.timeout_ms,
+      leaveOnServer: row.leave_on_server === 1,
+      deleteAfterDays: row.delete_after_days,
       lastSyncAt: row.last_sync_at,
       lastError: row.last_error,
       identities,

@@ -3,7 +3,14 @@ import { InterlogError } from '../errors.js';
 import { createIndexPool } from '../mail/index-pool.js';
 import { type SyncEvent, syncImapAccount, watchImapAccount } from './imap/account-sync.js';
 import { Indexer } from './indexer.js';
+import { syncPop3Account, watchPop3Account } from './pop3/account-sync.js';
 import type { SyncAccountResult } from './progress.js';
+
+/** Every source stores through the same path (SyncRepo.storeLetter); they differ only in how they read a server. */
+const sources = {
+  imap: { sync: syncImapAccount, watch: watchImapAccount },
+  pop3: { sync: syncPop3Account, watch: watchPop3Account },
+} as const;
 
 export interface SyncRequest {
   dbFile: string;
@@ -32,12 +39,6 @@ export async function runSync(
     const jobs = request.accounts.map(({ name, password }) => {
       const account = journal.accounts.byName(name);
       if (!account) throw new InterlogError('not-found', `There is no account named "${name}".`);
-      if (account.protocol !== 'imap') {
-        throw new InterlogError(
-          'invalid-input',
-          `Account "${name}" uses ${account.protocol}, which this build cannot sync yet.`,
-        );
-      }
       return { account, password };
     });
     const base = (job: (typeof jobs)[number]) => ({
@@ -53,12 +54,12 @@ export async function runSync(
     // Accounts sync one after another: they share the index workers, which already use every core.
     // Letters listed by an earlier, interrupted run are indexed too.
     indexer.kick();
-    for (const job of jobs) results.push(await syncImapAccount(base(job)));
+    for (const job of jobs) results.push(await sources[job.account.protocol].sync(base(job)));
     await indexer.drain();
     if (request.watch) {
       await Promise.all(
         jobs.map((job) =>
-          watchImapAccount({
+          sources[job.account.protocol].watch({
             ...base(job),
             ...(request.pollIntervalMs ? { pollIntervalMs: request.pollIntervalMs } : {}),
           }),

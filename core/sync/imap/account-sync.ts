@@ -5,6 +5,7 @@ import { InterlogError } from '../../errors.js';
 import { backoffDelay, sleep } from '../../util/backoff.js';
 import type { Indexer } from '../indexer.js';
 import type { SyncAccountResult, SyncFolderResult, SyncProgress } from '../progress.js';
+import { syncWithRetries } from '../retry.js';
 import { connectImap, imapError } from './connect.js';
 import { discoverFolders } from './discover.js';
 import { syncFolder } from './folder-sync.js';
@@ -62,41 +63,14 @@ function context(client: ImapFlow, o: ImapSyncOptions) {
 }
 
 /**
- * Syncs the account until every selected folder is current. A lost connection or a timeout is retried with
- * backoff (each retry resumes from the committed cursors); a wrong password or a bad certificate is not.
+ * Syncs the account until every selected folder is current, retrying lost links with backoff (see retry.ts);
+ * each retry resumes from the committed cursors.
  */
-export async function syncImapAccount(o: ImapSyncOptions): Promise<SyncAccountResult> {
-  const maxAttempts = o.maxAttempts ?? 6;
-  let committedSince = false;
-  const tracked: ImapSyncOptions = {
-    ...o,
-    onEvent: (event) => {
-      if (event.type === 'progress' && event.progress.done > 0) committedSince = true;
-      o.onEvent?.(event);
-    },
-  };
-  const countBefore = o.journal.interactions.count();
-  for (let attempt = 1; ; attempt++) {
-    committedSince = false;
-    try {
-      const result = await withConnection(tracked, (client) => syncAll(client, tracked));
-      o.journal.accounts.recordSyncResult(o.account.id, null);
-      // Attempts cut short committed letters too; the run's total is what the journal gained.
-      return { ...result, added: o.journal.interactions.count() - countBefore };
-    } catch (error) {
-      const failure = imapError(error, o.account);
-      if (o.signal?.aborted) throw o.signal.reason;
-      // A flaky link that still lets whole batches through is making progress: only failures in a row count.
-      if (committedSince) attempt = 1;
-      if (!failure.transient || attempt >= maxAttempts) {
-        o.journal.accounts.recordSyncResult(o.account.id, failure.message);
-        throw failure;
-      }
-      const delayMs = backoffDelay(attempt, o.backoffBaseMs);
-      o.onEvent?.({ type: 'retry', account: o.account.name, reason: failure.message, delayMs, attempt });
-      await sleep(delayMs, o.signal);
-    }
-  }
+export function syncImapAccount(o: ImapSyncOptions): Promise<SyncAccountResult> {
+  return syncWithRetries(o, (onEvent) => {
+    const tracked: ImapSyncOptions = { ...o, onEvent };
+    return withConnection(tracked, (client) => syncAll(client, tracked));
+  });
 }
 
 async function withConnection<T>(o: ImapSyncOptions, work: (client: ImapFlow) => Promise<T>): Promise<T> {

@@ -1,0 +1,55 @@
+import type { AccountRecord } from '../db/accounts-repo.js';
+import type { Journal } from '../db/journal.js';
+import { backoffDelay, sleep } from '../util/backoff.js';
+import type { SyncEvent } from './imap/account-sync.js';
+import type { SyncAccountResult } from './progress.js';
+import { serverError } from './server-error.js';
+
+export interface RetryOptions {
+  journal: Journal;
+  account: AccountRecord;
+  onEvent?: (event: SyncEvent) => void;
+  signal?: AbortSignal;
+  /** Transient failures (lost link, timeout) retried with backoff before the run gives up. */
+  maxAttempts?: number;
+  backoffBaseMs?: number;
+}
+
+/**
+ * Runs passes over an account until one completes. A lost connection or a timeout is retried with backoff (each
+ * pass resumes from what the journal committed); a wrong password or a bad certificate is not. The pass reports
+ * through the `onEvent` it is given, which is how a pass that committed letters before failing is recognised.
+ */
+export async function syncWithRetries(
+  o: RetryOptions,
+  pass: (onEvent: (event: SyncEvent) => void) => Promise<SyncAccountResult>,
+): Promise<SyncAccountResult> {
+  const maxAttempts = o.maxAttempts ?? 6;
+  let committedSince = false;
+  const onEvent = (event: SyncEvent) => {
+    if (event.type === 'progress' && event.progress.done > 0) committedSince = true;
+    o.onEvent?.(event);
+  };
+  const countBefore = o.journal.interactions.count();
+  for (let attempt = 1; ; attempt++) {
+    committedSince = false;
+    try {
+      const result = await pass(onEvent);
+      o.journal.accounts.recordSyncResult(o.account.id, null);
+      // Attempts cut short committed letters too; the run's total is what the journal gained.
+      return { ...result, added: o.journal.interactions.count() - countBefore };
+    } catch (error) {
+      const failure = serverError(error, o.account);
+      if (o.signal?.aborted) throw o.signal.reason;
+      // A flaky link that still lets whole batches through is making progress: only failures in a row count.
+      if (committedSince) attempt = 1;
+      if (!failure.transient || attempt >= maxAttempts) {
+        o.journal.accounts.recordSyncResult(o.account.id, failure.message);
+        throw failure;
+      }
+      const delayMs = backoffDelay(attempt, o.backoffBaseMs);
+      o.onEvent?.({ type: 'retry', account: o.account.name, reason: failure.message, delayMs, attempt });
+      await sleep(delayMs, o.signal);
+    }
+  }
+}
