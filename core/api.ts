@@ -1,16 +1,31 @@
 import { z } from 'zod';
 import type { ContactRecord } from './db/contacts-repo.js';
+import type { Identity } from './db/identities-repo.js';
 import type { InteractionRecord } from './db/interactions-repo.js';
+import type { OutboxItem } from './db/outbox-repo.js';
 import type { SubjectRecord } from './db/subjects-repo.js';
+import type { ErrorKind } from './errors.js';
+import type { DisplayMessage } from './mail/display-message.js';
 import { type Rule, ruleActionsSchema, ruleConditionsSchema } from './mail/rules.js';
+import type { SendEvent } from './send/outbox-sender.js';
 import type { SyncEvent } from './sync/imap/account-sync.js';
 import type { SyncAccountResult } from './sync/progress.js';
+
+/** Narrowing of the interactions list: by subject, contact or chain (any combination). */
+const interactionFilter = z.object({
+  subjectId: z.number().int().positive().optional(),
+  contactId: z.number().int().positive().optional(),
+  chainId: z.number().int().positive().optional(),
+  /** Outgoing letters on control: all still waiting for an answer, or only those past their due date. */
+  control: z.enum(['active', 'overdue']).optional(),
+});
 
 /**
  * The JournalApi: the one surface the UI, the CLI and the transports (Electron IPC, the HTTP host) use.
  * Every input crossing a process boundary is checked against its schema here.
  */
 export const schemas = {
+  listAccounts: z.object({}),
   addAccount: z
     .object({
       name: z.string().trim().min(1).max(200),
@@ -29,6 +44,22 @@ export const schemas = {
       leaveOnServer: z.boolean().default(false),
       /** POP3 with leaveOnServer: delete a letter this many days after the journal first received it. */
       deleteAfterDays: z.number().int().min(1).max(36_500).nullable().default(null),
+      /** The outgoing server; without it the account only receives. */
+      smtp: z
+        .object({
+          host: z.string().trim().min(1).max(255),
+          port: z.number().int().min(1).max(65535),
+          security: z.enum(['tls', 'starttls', 'none']),
+          /** Omitted: the incoming user name. */
+          username: z.string().min(1).max(320).optional(),
+          /** Omitted: the incoming password. */
+          password: z.string().min(1).max(4096).optional(),
+          popBeforeSmtp: z.boolean().default(false),
+        })
+        .optional(),
+      senderName: z.string().trim().min(1).max(200).optional(),
+      copyToSent: z.boolean().default(true),
+      sentFolder: z.string().min(1).max(500).optional(),
     })
     .refine((a) => a.protocol === 'pop3' || (!a.leaveOnServer && a.deleteAfterDays === null), {
       message: 'only a POP3 account deletes letters from the server, so only it takes these settings',
@@ -39,13 +70,55 @@ export const schemas = {
       path: ['deleteAfterDays'],
     }),
   sync: z.object({ account: z.string().min(1).optional() }),
-  listInteractions: z.object({
+  addIdentity: z.object({
+    account: z.string().min(1),
+    address: z.email(),
+    displayName: z.string().trim().min(1).max(200).optional(),
+    kind: z.enum(['personal', 'company']).default('personal'),
+    replyTo: z.email().optional(),
+    isDefault: z.boolean().default(false),
+    subjectIds: z.array(z.number().int().positive()).max(1000).default([]),
+  }),
+  listIdentities: z.object({ account: z.string().min(1) }),
+  send: z.object({
+    account: z.string().min(1),
+    /** One of the account's identities; omitted: chosen by the rules in send/choose-identity.ts. */
+    from: z.email().optional(),
+    to: z.array(z.email()).max(500).default([]),
+    cc: z.array(z.email()).max(500).default([]),
+    bcc: z.array(z.email()).max(500).default([]),
+    /** Omitted for a reply: "Re: " and the chain's subject line. */
+    subject: z.string().max(998).default(''),
+    text: z.string().max(10_000_000),
+    html: z.string().max(20_000_000).optional(),
+    attachments: z
+      .array(
+        z.object({
+          filename: z.string().min(1).max(255),
+          contentBase64: z.string(),
+          contentType: z.string().max(200).optional(),
+        }),
+      )
+      .max(100)
+      .default([]),
+    /** Answer this interaction: the letter joins its chain, threads on the recipient's side and quotes it. */
+    replyToInteraction: z.number().int().positive().optional(),
+    forwardInteraction: z.number().int().positive().optional(),
+    onControl: z.boolean().default(false),
+    /** When the answer is due (ISO date or date-time); needs onControl. */
+    controlDue: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+  }),
+  listOutbox: z.object({}),
+  outboxAction: z.object({ id: z.number().int().positive(), action: z.enum(['retry', 'cancel', 'mark-sent']) }),
+  sendQueued: z.object({}),
+  listInteractions: interactionFilter.extend({
     limit: z.number().int().min(1).max(1000).default(100),
     offset: z.number().int().min(0).default(0),
-    subjectId: z.number().int().positive().optional(),
-    contactId: z.number().int().positive().optional(),
-    chainId: z.number().int().positive().optional(),
+    order: z.enum(['newest', 'oldest']).default('newest'),
   }),
+  countInteractions: interactionFilter,
+  /** The letter for reading: text, sanitized HTML (remote images only when asked), attachments. */
+  getMessage: z.object({ interactionId: z.number().int().positive(), remoteImages: z.boolean().default(false) }),
   chain: z.object({ interactionId: z.number().int().positive() }),
   listSubjects: z.object({ includeArchived: z.boolean().default(false) }),
   createSubject: z.object({ name: z.string().trim().min(1).max(500) }),
@@ -94,13 +167,20 @@ export interface AccountSummary {
   lastError: string | null;
 }
 
-export type JournalEvent = SyncEvent;
+export type JournalEvent = SyncEvent | SendEvent;
+
+/** An interaction as the reading pane shows it. */
+export interface MessageView extends DisplayMessage {
+  interaction: InteractionRecord;
+}
 
 export interface JournalApi {
   listAccounts(): Promise<AccountSummary[]>;
   addAccount(input: AddAccountInput): Promise<AccountSummary>;
   sync(input: z.input<typeof schemas.sync>): Promise<SyncAccountResult[]>;
   listInteractions(input: z.input<typeof schemas.listInteractions>): Promise<InteractionRecord[]>;
+  countInteractions(input: z.input<typeof schemas.countInteractions>): Promise<number>;
+  getMessage(input: z.input<typeof schemas.getMessage>): Promise<MessageView>;
   search(input: z.input<typeof schemas.search>): Promise<InteractionRecord[]>;
   /** The chain the interaction belongs to, oldest first. */
   chain(input: z.input<typeof schemas.chain>): Promise<InteractionRecord[]>;
@@ -120,9 +200,50 @@ export interface JournalApi {
   addRule(input: z.input<typeof schemas.addRule>): Promise<Rule>;
   removeRule(input: z.input<typeof schemas.removeRule>): Promise<void>;
   setRuleEnabled(input: z.input<typeof schemas.setRuleEnabled>): Promise<void>;
+  addIdentity(input: z.input<typeof schemas.addIdentity>): Promise<Identity>;
+  listIdentities(input: z.input<typeof schemas.listIdentities>): Promise<Identity[]>;
+  /** Composes a letter, stores it in the journal and queues it; it goes out with the next `sendQueued`. */
+  send(input: z.input<typeof schemas.send>): Promise<OutboxItem>;
+  listOutbox(input: z.input<typeof schemas.listOutbox>): Promise<OutboxItem[]>;
+  outboxAction(input: z.input<typeof schemas.outboxAction>): Promise<OutboxItem>;
+  /** Sends every queued letter that is due, now. */
+  sendQueued(input: z.input<typeof schemas.sendQueued>): Promise<{ sent: number; failed: number }>;
   /** Runs the rules again over incoming letters whose chain has no subject; returns how many matched. */
   rerunRules(input: z.input<typeof schemas.rerunRules>): Promise<number>;
   onEvent(listener: (event: JournalEvent) => void): () => void;
 }
 
-export type { ContactRecord, InteractionRecord, Rule, SubjectRecord, SyncAccountResult, SyncEvent };
+export type {
+  ContactRecord,
+  Identity,
+  InteractionRecord,
+  OutboxItem,
+  Rule,
+  SubjectRecord,
+  SyncAccountResult,
+  SyncEvent,
+};
+
+/** A method the transports carry: each has a schema for its one input object. */
+export type ApiMethod = keyof typeof schemas & keyof JournalApi;
+export type ApiInput<M extends ApiMethod> = z.input<(typeof schemas)[M]>;
+export type ApiOutput<M extends ApiMethod> = Awaited<ReturnType<JournalApi[M]>>;
+
+/**
+ * A failure as it crosses a transport: the kind the UI acts on and a message a person can read. 'internal' is a
+ * bug; 'unauthorized' is the transport refusing the caller (the browser host's token).
+ */
+export interface ApiError {
+  kind: ErrorKind | 'internal' | 'unauthorized';
+  message: string;
+}
+
+/** What a transport answers for one call; errors travel as values, so no transport loses their kind. */
+export type ApiResult<T = unknown> = { ok: true; value: T } | { ok: false; error: ApiError };
+
+/** The JournalApi as a client across a transport sees it: the same methods, inputs optional where all are. */
+export type JournalClient = {
+  [M in ApiMethod]: Partial<ApiInput<M>> extends ApiInput<M>
+    ? (input?: ApiInput<M>) => Promise<ApiOutput<M>>
+    : (input: ApiInput<M>) => Promise<ApiOutput<M>>;
+} & { onEvent(listener: (event: JournalEvent) => void): () => void };

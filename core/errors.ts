@@ -10,7 +10,14 @@ export type ErrorKind =
   | 'journal-too-new'
   | 'not-found'
   | 'invalid-input'
-  | 'secret-store';
+  | 'secret-store'
+  /** The SMTP server would not take the letter for these recipients or from this sender (5xx on the envelope). */
+  | 'relay-denied'
+  | 'too-large'
+  /** The SMTP server refused the letter for good (any other 5xx). */
+  | 'rejected'
+  /** The server asked to try again later (4xx). */
+  | 'temporary';
 
 export class InterlogError extends Error {
   constructor(
@@ -24,6 +31,11 @@ export class InterlogError extends Error {
 
   /** Network trouble worth retrying with backoff; wrong passwords and bad certificates are not. */
   get transient(): boolean {
-    return this.kind === 'timeout' || this.kind === 'connection-lost' || this.kind === 'connection-refused';
+    return (
+      this.kind === 'timeout' ||
+      this.kind === 'connection-lost' ||
+      this.kind === 'connection-refused' ||
+      this.kind === 'temporary'
+    );
   }
 }

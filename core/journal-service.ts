@@ -1,14 +1,30 @@
 import crypto from 'node:crypto';
 import type { z } from 'zod';
-import { type AccountSummary, type AddAccountInput, type JournalApi, type JournalEvent, schemas } from './api.js';
+import {
+  type AccountSummary,
+  type AddAccountInput,
+  type JournalApi,
+  type JournalEvent,
+  type MessageView,
+  schemas,
+} from './api.js';
 import type { AccountRecord } from './db/accounts-repo.js';
 import type { ContactRecord } from './db/contacts-repo.js';
+import type { Identity } from './db/identities-repo.js';
 import type { InteractionRecord } from './db/interactions-repo.js';
 import { Journal } from './db/journal.js';
+import type { OutboxItem } from './db/outbox-repo.js';
 import type { SubjectRecord } from './db/subjects-repo.js';
 import { InterlogError } from './errors.js';
+import { formatAddress } from './mail/addresses.js';
+import { readMessageForDisplay } from './mail/display-message.js';
+import { readListingHeaders } from './mail/header-block.js';
 import type { Rule } from './mail/rules.js';
 import type { SecretStore } from './secrets/secret-store.js';
+import { chooseIdentity } from './send/choose-identity.js';
+import { composeLetter, type ReplyContext } from './send/compose.js';
+import { drainOutbox } from './send/outbox-sender.js';
+import { verifySmtp } from './send/smtp.js';
 import { connectImap } from './sync/imap/connect.js';
 import { verifyPop3 } from './sync/pop3/connect.js';
 import type { SyncAccountResult } from './sync/progress.js';
@@ -53,8 +69,20 @@ export class JournalService implements JournalApi {
       const client = await connectImap({ account: settings, password: a.password });
       await client.logout().catch(() => client.close());
     }
+    const smtpServer = a.smtp && {
+      host: a.smtp.host,
+      port: a.smtp.port,
+      security: a.smtp.security,
+      username: a.smtp.username ?? a.username,
+      password: a.smtp.password ?? a.password,
+      acceptSelfSigned: a.acceptSelfSigned,
+      timeoutMs: a.timeoutMs,
+    };
+    if (a.verify && smtpServer) await verifySmtp(smtpServer);
     const secretRef = `account:${crypto.randomUUID()}`;
     await this.options.secrets.set(secretRef, a.password);
+    const smtpSecretRef = a.smtp?.password ? `${secretRef}:smtp` : null;
+    if (smtpSecretRef && a.smtp?.password) await this.options.secrets.set(smtpSecretRef, a.smtp.password);
     try {
       const record = this.journal.accounts.add({
         name: a.name,
@@ -64,11 +92,25 @@ export class JournalService implements JournalApi {
         identities: a.identities,
         leaveOnServer: a.leaveOnServer,
         deleteAfterDays: a.deleteAfterDays,
+        smtp: a.smtp
+          ? {
+              host: a.smtp.host,
+              port: a.smtp.port,
+              security: a.smtp.security,
+              username: a.smtp.username ?? null,
+              secretRef: smtpSecretRef,
+              popBeforeSmtp: a.smtp.popBeforeSmtp,
+            }
+          : null,
+        senderName: a.senderName ?? null,
+        copyToSent: a.copyToSent,
+        sentFolder: a.sentFolder ?? null,
         ...settings,
       });
       return summary(record);
     } catch (error) {
       await this.options.secrets.delete(secretRef);
+      if (smtpSecretRef) await this.options.secrets.delete(smtpSecretRef);
       throw error;
     }
   }
@@ -108,6 +150,19 @@ export class JournalService implements JournalApi {
 
   async listInteractions(input: z.input<typeof schemas.listInteractions>): Promise<InteractionRecord[]> {
     return this.journal.interactions.list(schemas.listInteractions.parse(input));
+  }
+
+  async countInteractions(input: z.input<typeof schemas.countInteractions>): Promise<number> {
+    return this.journal.interactions.count(schemas.countInteractions.parse(input));
+  }
+
+  async getMessage(input: z.input<typeof schemas.getMessage>): Promise<MessageView> {
+    const { interactionId, remoteImages } = schemas.getMessage.parse(input);
+    const interaction = this.journal.interactions.get(interactionId);
+    if (!interaction) throw new InterlogError('not-found', `There is no interaction ${interactionId}.`);
+    const sha256 = this.journal.interactions.sourceOf(interactionId);
+    if (sha256 === undefined) return { interaction, text: interaction.preview, html: null, blockedImages: 0 };
+    return { interaction, ...(await readMessageForDisplay(this.journal.blobs.read(sha256), { remoteImages })) };
   }
 
   async chain(input: z.input<typeof schemas.chain>): Promise<InteractionRecord[]> {
@@ -196,6 +251,117 @@ export class JournalService implements JournalApi {
 
   async rerunRules(_input: z.input<typeof schemas.rerunRules> = {}): Promise<number> {
     return this.journal.rules.rerun();
+  }
+
+  async addIdentity(input: z.input<typeof schemas.addIdentity>): Promise<Identity> {
+    const { account, address, displayName, kind, replyTo, isDefault, subjectIds } = schemas.addIdentity.parse(input);
+    return this.journal.identities.upsert({
+      accountId: this.requireAccount(account).id,
+      address,
+      displayName: displayName ?? null,
+      kind,
+      replyTo: replyTo ?? null,
+      isDefault,
+      subjectIds,
+    });
+  }
+
+  async listIdentities(input: z.input<typeof schemas.listIdentities>): Promise<Identity[]> {
+    return this.journal.identities.list(this.requireAccount(schemas.listIdentities.parse(input).account).id);
+  }
+
+  async send(input: z.input<typeof schemas.send>): Promise<OutboxItem> {
+    const request = schemas.send.parse(input);
+    const account = this.requireAccount(request.account);
+    if (!account.smtp) throw new InterlogError('invalid-input', `Account "${account.name}" has no outgoing server.`);
+    const basisId = request.replyToInteraction ?? request.forwardInteraction;
+    const basis = basisId === undefined ? undefined : this.journal.interactions.get(basisId);
+    if (basisId !== undefined && !basis?.messageId) {
+      throw new InterlogError('not-found', `There is no letter ${basisId} to answer or forward.`);
+    }
+    const identity = chooseIdentity(this.journal.identities.list(account.id), {
+      ...(request.from ? { chosen: request.from } : {}),
+      subjectId: basis?.subject?.id ?? null,
+    });
+    const to = request.to.length || !request.replyToInteraction ? request.to : basis?.from ? [basis.from.address] : [];
+    if (to.length + request.cc.length + request.bcc.length === 0) {
+      throw new InterlogError('invalid-input', 'A letter needs at least one recipient.');
+    }
+    if (!request.subject && !basis) throw new InterlogError('invalid-input', 'A new letter needs a subject.');
+    const now = new Date();
+    const composed = await composeLetter({
+      from: { name: identity.displayName ?? account.senderName ?? '', address: identity.address },
+      replyTo: identity.replyTo ? { name: '', address: identity.replyTo } : undefined,
+      to: to.map((address) => ({ name: '', address })),
+      cc: request.cc.map((address) => ({ name: '', address })),
+      bcc: request.bcc.map((address) => ({ name: '', address })),
+      subject: request.subject,
+      text: request.text,
+      html: request.html,
+      attachments: request.attachments.map((a) => ({
+        filename: a.filename,
+        content: Buffer.from(a.contentBase64, 'base64'),
+        ...(a.contentType ? { contentType: a.contentType } : {}),
+      })),
+      reply:
+        basis && basisId !== undefined
+          ? this.replyContext(basisId, request.replyToInteraction ? 'reply' : 'forward')
+          : undefined,
+      date: now,
+    });
+    const due = request.controlDue ? new Date(request.controlDue).toISOString() : null;
+    return this.journal.outbox.enqueue({
+      accountId: account.id,
+      identities: new Set(account.identities),
+      raw: composed.raw,
+      sha256: crypto.createHash('sha256').update(composed.raw).digest('hex'),
+      headers: readListingHeaders(composed.raw),
+      envelope: composed.envelope,
+      control: request.onControl || due ? { due } : undefined,
+      now,
+    });
+  }
+
+  /** What an answer needs of the letter it answers: its ids for threading, its subject line, its text to quote. */
+  private replyContext(interactionId: number, mode: 'reply' | 'forward'): ReplyContext {
+    const basis = this.journal.interactions.get(interactionId) as InteractionRecord;
+    const letter = this.journal.interactions.letterForReply(interactionId);
+    const author = basis.from ? formatAddress(basis.from) : '';
+    return {
+      messageId: basis.messageId as string,
+      references: letter.references,
+      subject: basis.title,
+      mode,
+      quote: { author, date: basis.date.slice(0, 16).replace('T', ' '), text: letter.text },
+    };
+  }
+
+  async listOutbox(_input: z.input<typeof schemas.listOutbox> = {}): Promise<OutboxItem[]> {
+    return this.journal.outbox.list();
+  }
+
+  async outboxAction(input: z.input<typeof schemas.outboxAction>): Promise<OutboxItem> {
+    const { id, action } = schemas.outboxAction.parse(input);
+    if (action === 'retry') this.journal.outbox.retry(id, new Date());
+    else if (action === 'cancel') this.journal.outbox.cancel(id);
+    else this.journal.outbox.markSentByUser(id, new Date());
+    return this.journal.outbox.get(id) as OutboxItem;
+  }
+
+  async sendQueued(_input: z.input<typeof schemas.sendQueued> = {}): Promise<{ sent: number; failed: number }> {
+    this.journal.outbox.recover();
+    return drainOutbox({
+      journal: this.journal,
+      passwords: (account) => this.sendingPasswords(account),
+      onEvent: (event) => this.emit(event),
+      ...(this.options.tuning?.backoffBaseMs ? { backoffBaseMs: this.options.tuning.backoffBaseMs } : {}),
+    });
+  }
+
+  private async sendingPasswords(account: AccountRecord): Promise<{ incoming: string; smtp: string | null }> {
+    const smtpRef = account.smtp?.secretRef;
+    const smtp = smtpRef ? await this.options.secrets.get(smtpRef) : undefined;
+    return { incoming: await this.password(account), smtp: smtp ?? null };
   }
 
   async search(input: { text: string; limit?: number }): Promise<InteractionRecord[]> {

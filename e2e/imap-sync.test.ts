@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { SyncEvent } from '../core/api.js';
+import type { JournalEvent } from '../core/api.js';
 import { InterlogError } from '../core/errors.js';
 import { JournalService } from '../core/journal-service.js';
 import { FileSecretStore } from '../core/secrets/file-secret-store.js';
@@ -189,7 +189,7 @@ describe.skipIf(!available.ok)(
 
     it('reads every folder that matters, once, and skips drafts, trash and spam by flag and by name', async () => {
       await addAccount();
-      const events: SyncEvent[] = [];
+      const events: JournalEvent[] = [];
       service.onEvent((e) => events.push(e));
       const [result] = await service.sync({});
       const records = all();

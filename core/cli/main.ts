@@ -8,6 +8,7 @@ import { chainCommand, contactCommand, journalOptions, ruleCommand, subjectComma
 import { exportLine, interactionLine, writeOut } from './output.js';
 import { progressPrinter } from './progress-bar.js';
 import { promptHidden } from './prompt.js';
+import { identityCommand, outboxCommand, sendCommand, sendOptions, smtpSettings } from './send-commands.js';
 import { UsageError } from './usage-error.js';
 
 const USAGE = `Usage: interlog [--db FILE] <command>
@@ -16,6 +17,14 @@ Commands:
   account add --name NAME --email ADDR --imap HOST:PORT|--pop3 HOST:PORT --security tls|starttls|none
               --user USER [--password-env VAR] [--accept-self-signed] [--identity ADDR]... [--timeout SEC] [--no-verify]
               [--leave-on-server [--delete-after-days N]]  (POP3; otherwise letters are deleted once received)
+              [--smtp HOST:PORT [--smtp-security tls|starttls|none] [--smtp-user USER] [--smtp-password-env VAR]
+               [--pop-before-smtp] [--no-sent-copy] [--sent-folder PATH] [--sender-name NAME]]
+  identity add ADDR --account NAME [--company] [--default] [--display-name N] [--reply-to ADDR] [--for-subject ID]...
+  identity list --account NAME
+  send --account NAME --to ADDR... [--cc ADDR]... [--bcc ADDR]... [--subject S] (--text FILE | --html FILE)
+       [--attach FILE]... [--from-address ADDR] [--reply-to-interaction ID | --forward-interaction ID]
+       [--on-control [--due DATE]] [--queue]
+  outbox [send | retry ID | cancel ID | mark-sent ID]
   account list
   sync [--account NAME] [--watch] [--poll SEC]
   export --json
@@ -57,6 +66,7 @@ export async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       ...journalOptions,
+      ...sendOptions,
     },
   });
   const [command, sub, ...rest] = positionals;
@@ -104,6 +114,12 @@ export async function main(argv: string[]): Promise<number> {
         return await ruleCommand(service, [sub ?? '', ...rest], values);
       case 'chain':
         return await chainCommand(service, [sub ?? '', ...rest]);
+      case 'send':
+        return await sendCommand(service, values);
+      case 'outbox':
+        return await outboxCommand(service, [sub ?? '', ...rest].filter(Boolean));
+      case 'identity':
+        return await identityCommand(service, [sub ?? '', ...rest], values);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
@@ -156,6 +172,7 @@ async function addAccount(service: JournalService, v: Values): Promise<number> {
     leaveOnServer: v['leave-on-server'] === true,
     deleteAfterDays: days === undefined ? null : Number(days),
     ...(timeout ? { timeoutMs: timeout } : {}),
+    ...smtpSettings(v),
   });
   process.stdout.write(`Added account "${account.name}" (${account.email}).\n`);
   return 0;

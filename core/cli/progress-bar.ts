@@ -1,10 +1,18 @@
-import type { SyncEvent } from '../sync/imap/account-sync.js';
+import type { JournalEvent } from '../api.js';
 
 /** Draws sync progress on a terminal; on a pipe it prints only the occasional line. */
-export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): (event: SyncEvent) => void {
+export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): (event: JournalEvent) => void {
   const tty = Boolean(stream.isTTY);
   let lastLine = 0;
   return (event) => {
+    if (event.type === 'sent' || event.type === 'send-failed') {
+      const text =
+        event.type === 'sent'
+          ? `Sent letter #${event.outboxId}: ${event.response}`
+          : `Letter #${event.outboxId} not sent: ${event.reason}`;
+      stream.write(`${tty ? '\r\x1b[K' : ''}${text}\n`);
+      return;
+    }
     if (event.type === 'retry') {
       stream.write(
         `${tty ? '\r\x1b[K' : ''}${event.account}: ${event.reason} Retrying in ${Math.ceil(event.delayMs / 1000)} s…\n`,

@@ -21,14 +21,43 @@ export interface AccountRecord {
   lastSyncAt: string | null;
   lastError: string | null;
   identities: string[];
+  /** Where letters go out; null for an account that only receives. */
+  smtp: SmtpSettings | null;
+  /** The name letters are signed with, when it differs from the user's (seed 004: "Имя отправителя"). */
+  senderName: string | null;
+  copyToSent: boolean;
+  /** The folder for copies of sent letters; null: the one the server marks \Sent. */
+  sentFolder: string | null;
+}
+
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  security: Security;
+  /** null: sign in with the incoming server's user name. */
+  username: string | null;
+  /** null: the incoming server's password. */
+  secretRef: string | null;
+  popBeforeSmtp: boolean;
 }
 
 export type NewAccount = Omit<
   AccountRecord,
-  'id' | 'lastSyncAt' | 'lastError' | 'identities' | 'leaveOnServer' | 'deleteAfterDays'
+  | 'id'
+  | 'lastSyncAt'
+  | 'lastError'
+  | 'identities'
+  | 'leaveOnServer'
+  | 'deleteAfterDays'
+  | 'smtp'
+  | 'senderName'
+  | 'copyToSent'
+  | 'sentFolder'
 > & {
   identities?: string[];
-} & Partial<Pick<AccountRecord, 'leaveOnServer' | 'deleteAfterDays'>>;
+} & Partial<
+    Pick<AccountRecord, 'leaveOnServer' | 'deleteAfterDays' | 'smtp' | 'senderName' | 'copyToSent' | 'sentFolder'>
+  >;
 
 interface AccountRow {
   id: number;
@@ -46,6 +75,15 @@ interface AccountRow {
   delete_after_days: number | null;
   last_sync_at: string | null;
   last_error: string | null;
+  smtp_host: string | null;
+  smtp_port: number | null;
+  smtp_security: Security | null;
+  smtp_username: string | null;
+  smtp_secret_ref: string | null;
+  pop_before_smtp: number;
+  copy_to_sent: number;
+  sent_folder: string | null;
+  sender_name: string | null;
 }
 
 export class AccountsRepo {
@@ -56,7 +94,9 @@ export class AccountsRepo {
       const info = this.db
         .prepare(
           `INSERT INTO accounts (name, email, protocol, host, port, security, username, accept_self_signed, secret_ref,
-             timeout_ms, leave_on_server, delete_after_days, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             timeout_ms, leave_on_server, delete_after_days, created_at, smtp_host, smtp_port, smtp_security,
+             smtp_username, smtp_secret_ref, pop_before_smtp, copy_to_sent, sent_folder, sender_name)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           account.name,
@@ -72,6 +112,15 @@ export class AccountsRepo {
           account.leaveOnServer ? 1 : 0,
           account.deleteAfterDays ?? null,
           new Date().toISOString(),
+          account.smtp?.host ?? null,
+          account.smtp?.port ?? null,
+          account.smtp?.security ?? null,
+          account.smtp?.username ?? null,
+          account.smtp?.secretRef ?? null,
+          account.smtp?.popBeforeSmtp ? 1 : 0,
+          account.copyToSent === false ? 0 : 1,
+          account.sentFolder ?? null,
+          account.senderName ?? null,
         );
       const accountId = Number(info.lastInsertRowid);
       const addIdentity = this.db.prepare('INSERT OR IGNORE INTO identities (account_id, address) VALUES (?, ?)');
@@ -130,6 +179,20 @@ export class AccountsRepo {
       lastSyncAt: row.last_sync_at,
       lastError: row.last_error,
       identities,
+      smtp:
+        row.smtp_host && row.smtp_port && row.smtp_security
+          ? {
+              host: row.smtp_host,
+              port: row.smtp_port,
+              security: row.smtp_security,
+              username: row.smtp_username,
+              secretRef: row.smtp_secret_ref,
+              popBeforeSmtp: row.pop_before_smtp === 1,
+            }
+          : null,
+      senderName: row.sender_name,
+      copyToSent: row.copy_to_sent === 1,
+      sentFolder: row.sent_folder,
     };
   }
 }

@@ -46,7 +46,23 @@ export class ChainsRepo {
       dropChain: db.prepare(
         'DELETE FROM chains WHERE id = ? AND NOT EXISTS (SELECT 1 FROM interactions WHERE chain_id = ?)',
       ),
+      settleControls: db.prepare(
+        `UPDATE interactions AS o SET control_closed_at = ?,
+           control_fulfilled_by = (SELECT r.id FROM interactions r WHERE r.chain_id = o.chain_id AND r.direction = 'in'
+             AND r.date > o.date ORDER BY r.date, r.id LIMIT 1)
+         WHERE o.chain_id = (SELECT chain_id FROM interactions WHERE id = ?) AND o.on_control = 1
+           AND o.control_closed_at IS NULL AND o.direction = 'out'
+           AND EXISTS (SELECT 1 FROM interactions r WHERE r.chain_id = o.chain_id AND r.direction = 'in' AND r.date > o.date)`,
+      ),
     };
+  }
+
+  /**
+   * Ends the control of outgoing letters in the chain that a later incoming letter answers (seed 004: a letter
+   * on control waits for the other side). Call after linking, in the same transaction.
+   */
+  settleControls(interactionId: number): void {
+    this.stmt.settleControls.run(new Date().toISOString(), interactionId);
   }
 
   /** A new interaction without a letter (a call, a meeting) starts a chain of its own. */

@@ -23,7 +23,10 @@ export interface InteractionRecord {
   basisMessageId: string | null;
   subject: { id: number; name: string } | null;
   reviewed: boolean;
+  /** On control and still waiting for an answer. */
   onControl: boolean;
+  controlDue: string | null;
+  controlClosedAt: string | null;
 }
 
 /** Narrowing of a list: by subject, contact or chain (any combination). */
@@ -31,6 +34,8 @@ export interface InteractionFilter {
   subjectId?: number;
   contactId?: number;
   chainId?: number;
+  /** 'active': on control and unanswered; 'overdue': those whose due date has passed. */
+  control?: 'active' | 'overdue';
 }
 
 interface Row {
@@ -54,11 +59,13 @@ interface Row {
   subject_name: string | null;
   reviewed_at: string | null;
   on_control: number;
+  control_due: string | null;
+  control_closed_at: string | null;
 }
 
 const SELECT = `SELECT i.id, i.kind, i.direction, i.date, i.title, i.preview, i.account_id, i.message_id AS message_row,
   m.message_id, m.from_address, m.from_name, m.recipients, m.parse_error, i.chain_id, i.basis_id, i.reviewed_at,
-  i.on_control, bm.message_id AS basis_message_id, s.id AS subject_id, s.name AS subject_name
+  i.on_control, i.control_due, i.control_closed_at, bm.message_id AS basis_message_id, s.id AS subject_id, s.name AS subject_name
   FROM interactions i LEFT JOIN messages m ON m.id = i.message_id
   LEFT JOIN interactions b ON b.id = i.basis_id LEFT JOIN messages bm ON bm.id = b.message_id
   LEFT JOIN chains c ON c.id = i.chain_id LEFT JOIN subjects s ON s.id = c.subject_id`;
@@ -80,8 +87,25 @@ export class InteractionsRepo {
     };
   }
 
-  count(): number {
-    return this.stmt.count.get()?.n ?? 0;
+  count(filter: InteractionFilter = {}): number {
+    if (Object.values(filter).every((v) => v === undefined)) return this.stmt.count.get()?.n ?? 0;
+    const { clause, params } = filterClause(filter);
+    return (
+      this.db
+        .prepare<Array<number | string>, { n: number }>(
+          `SELECT COUNT(*) AS n FROM interactions i LEFT JOIN chains c ON c.id = i.chain_id ${clause}`,
+        )
+        .get(...params)?.n ?? 0
+    );
+  }
+
+  /** The blob holding the raw source of the interaction's letter; undefined for a call, meeting or note. */
+  sourceOf(interactionId: number): string | undefined {
+    return this.db
+      .prepare<[number], { sha256: string }>(
+        'SELECT m.source_sha256 AS sha256 FROM interactions i JOIN messages m ON m.id = i.message_id WHERE i.id = ?',
+      )
+      .get(interactionId)?.sha256;
   }
 
   /** Every interaction, oldest first, one at a time so an export of a large journal stays small in memory. */
@@ -89,24 +113,13 @@ export class InteractionsRepo {
     for (const row of this.db.prepare<[], Row>(`${SELECT} ORDER BY i.date, i.id`).iterate()) yield this.toRecord(row);
   }
 
-  list(options: { limit: number; offset?: number } & InteractionFilter): InteractionRecord[] {
-    const where: string[] = [];
-    const params: number[] = [];
-    if (options.subjectId !== undefined) {
-      where.push('c.subject_id = ?');
-      params.push(options.subjectId);
-    }
-    if (options.chainId !== undefined) {
-      where.push('i.chain_id = ?');
-      params.push(options.chainId);
-    }
-    if (options.contactId !== undefined) {
-      where.push('i.id IN (SELECT interaction_id FROM interaction_contacts WHERE contact_id = ?)');
-      params.push(options.contactId);
-    }
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  list(
+    options: { limit: number; offset?: number; order?: 'newest' | 'oldest' } & InteractionFilter,
+  ): InteractionRecord[] {
+    const { clause, params } = filterClause(options);
+    const order = options.order === 'oldest' ? 'i.date, i.id' : 'i.date DESC, i.id DESC';
     return this.db
-      .prepare<number[], Row>(`${SELECT} ${clause} ORDER BY i.date DESC, i.id DESC LIMIT ? OFFSET ?`)
+      .prepare<Array<number | string>, Row>(`${SELECT} ${clause} ORDER BY ${order} LIMIT ? OFFSET ?`)
       .all(...params, options.limit, options.offset ?? 0)
       .map((row) => this.toRecord(row));
   }
@@ -114,6 +127,17 @@ export class InteractionsRepo {
   get(id: number): InteractionRecord | undefined {
     const row = this.db.prepare<[number], Row>(`${SELECT} WHERE i.id = ?`).get(id);
     return row && this.toRecord(row);
+  }
+
+  /** What answering a letter needs of it: the References it carried, and its text to quote. */
+  letterForReply(interactionId: number): { references: string[]; text: string } {
+    const row = this.db
+      .prepare<[number], { refs: string | null; body: string | null }>(
+        `SELECT m.refs, f.body FROM interactions i LEFT JOIN messages m ON m.id = i.message_id
+         LEFT JOIN interactions_fts f ON f.rowid = i.id WHERE i.id = ?`,
+      )
+      .get(interactionId);
+    return { references: row?.refs ? (JSON.parse(row.refs) as string[]) : [], text: row?.body ?? '' };
   }
 
   /** The chain's interactions, oldest first: the material for a thread view. */
@@ -170,9 +194,37 @@ export class InteractionsRepo {
       basisMessageId: row.basis_message_id,
       subject: row.subject_id === null ? null : { id: row.subject_id, name: row.subject_name ?? '' },
       reviewed: row.reviewed_at !== null,
-      onControl: row.on_control === 1,
+      onControl: row.on_control === 1 && row.control_closed_at === null,
+      controlDue: row.control_due,
+      controlClosedAt: row.control_closed_at,
     };
   }
+}
+
+/** The WHERE clause for a filter, over `interactions i` joined with `chains c`. */
+function filterClause(filter: InteractionFilter): { clause: string; params: Array<number | string> } {
+  const where: string[] = [];
+  const params: Array<number | string> = [];
+  if (filter.subjectId !== undefined) {
+    where.push('c.subject_id = ?');
+    params.push(filter.subjectId);
+  }
+  if (filter.chainId !== undefined) {
+    where.push('i.chain_id = ?');
+    params.push(filter.chainId);
+  }
+  if (filter.contactId !== undefined) {
+    where.push('i.id IN (SELECT interaction_id FROM interaction_contacts WHERE contact_id = ?)');
+    params.push(filter.contactId);
+  }
+  if (filter.control !== undefined) {
+    where.push('i.on_control = 1 AND i.control_closed_at IS NULL');
+    if (filter.control === 'overdue') {
+      where.push('i.control_due IS NOT NULL AND i.control_due < ?');
+      params.push(new Date().toISOString());
+    }
+  }
+  return { clause: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
 }
 
 /** Turns what a person types into an FTS5 query that cannot be a syntax error: quoted words, each a prefix. */

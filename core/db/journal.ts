@@ -3,8 +3,10 @@ import { BlobStore } from './blob-store.js';
 import { ChainsRepo } from './chains-repo.js';
 import { ContactsRepo } from './contacts-repo.js';
 import { type Db, type OpenOptions, openDatabase } from './database.js';
+import { IdentitiesRepo } from './identities-repo.js';
 import { IndexRepo } from './index-repo.js';
 import { InteractionsRepo } from './interactions-repo.js';
+import { OutboxRepo } from './outbox-repo.js';
 import { RulesRepo } from './rules-repo.js';
 import { SubjectsRepo } from './subjects-repo.js';
 import { SyncRepo } from './sync-repo.js';
@@ -20,6 +22,8 @@ export class Journal {
   readonly contacts: ContactsRepo;
   readonly subjects: SubjectsRepo;
   readonly rules: RulesRepo;
+  readonly identities: IdentitiesRepo;
+  readonly outbox: OutboxRepo;
 
   private constructor(
     readonly file: string,
@@ -33,6 +37,8 @@ export class Journal {
     this.sync = new SyncRepo(db, this.blobs, this.chains, this.contacts);
     this.interactions = new InteractionsRepo(db);
     this.rules = new RulesRepo(db);
+    this.identities = new IdentitiesRepo(db);
+    this.outbox = new OutboxRepo(db, this.sync);
     this.index = new IndexRepo(db, this.blobs, this.rules);
   }
 

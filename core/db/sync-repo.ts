@@ -213,7 +213,13 @@ export class SyncRepo {
       basisCandidates(h.messageId, h.inReplyTo, h.references),
     );
     this.contacts.attach(interactionId, { from: h.from ? [h.from] : [], to: h.to, cc: h.cc, bcc: h.bcc });
+    if (!outgoing) this.chains.settleControls(interactionId);
     return { id: messageRow, created: true };
+  }
+
+  /** Makes the blobs written in the current transaction durable; call right before it commits. */
+  flushBlobs(): void {
+    this.blobs.flush();
   }
 
   /** UIDs of the folder's copies the journal believes are still on the server. */

@@ -1,0 +1,104 @@
+import type { AccountRecord } from '../db/accounts-repo.js';
+import type { Journal } from '../db/journal.js';
+import type { OutboxItem } from '../db/outbox-repo.js';
+import { InterlogError } from '../errors.js';
+import { connectImap } from '../sync/imap/connect.js';
+import { verifyPop3 } from '../sync/pop3/connect.js';
+import { backoffDelay } from '../util/backoff.js';
+import { appendToSent } from './sent-copy.js';
+import { sendRaw } from './smtp.js';
+
+export type SendEvent =
+  | { type: 'sent'; outboxId: number; interactionId: number; response: string }
+  | { type: 'send-failed'; outboxId: number; reason: string; willRetry: boolean };
+
+export interface SenderOptions {
+  journal: Journal;
+  /** The passwords an account sends with: its own SMTP password, else the incoming one. */
+  passwords: (account: AccountRecord) => Promise<{ incoming: string; smtp: string | null }>;
+  onEvent?: (event: SendEvent) => void;
+  now?: () => Date;
+  /** Attempts before a letter is marked failed when the server keeps answering "try later" or stays away. */
+  maxAttempts?: number;
+  backoffBaseMs?: number;
+}
+
+/**
+ * Sends every letter that is due, one SMTP transaction each, then files its copy in Sent. Returns when nothing
+ * more is due now. Letters interrupted by a crash were sorted out by `OutboxRepo.recover` before this runs.
+ */
+export async function drainOutbox(o: SenderOptions): Promise<{ sent: number; failed: number }> {
+  const now = o.now ?? (() => new Date());
+  const outbox = o.journal.outbox;
+  let sent = 0;
+  let failed = 0;
+  for (let item = outbox.claimDue(now()); item; item = outbox.claimDue(now())) {
+    const outcome = await sendOne(o, item, now);
+    if (outcome === 'sent') sent++;
+    else if (outcome === 'failed') failed++;
+  }
+  return { sent, failed };
+}
+
+async function sendOne(o: SenderOptions, item: OutboxItem, now: () => Date): Promise<'sent' | 'failed' | 'retry'> {
+  const outbox = o.journal.outbox;
+  const account = o.journal.accounts.get(item.accountId);
+  try {
+    if (!account?.smtp) throw new InterlogError('invalid-input', 'This account has no outgoing (SMTP) server set up.');
+    const passwords = await o.passwords(account);
+    const raw = o.journal.blobs.read(item.sourceSha256);
+    const smtp = account.smtp;
+    if (smtp.popBeforeSmtp) await signInToIncoming(account, passwords.incoming);
+    const result = await sendRaw(
+      {
+        host: smtp.host,
+        port: smtp.port,
+        security: smtp.security,
+        username: smtp.username ?? account.username,
+        password: passwords.smtp ?? passwords.incoming,
+        acceptSelfSigned: account.acceptSelfSigned,
+        timeoutMs: account.timeoutMs,
+      },
+      item.envelope,
+      raw,
+      () => outbox.markCommitting(item.id),
+    );
+    outbox.markSent(item.id, result.response, now());
+    o.onEvent?.({ type: 'sent', outboxId: item.id, interactionId: item.interactionId, response: result.response });
+    await fileSentCopy(o, item, account, passwords.incoming, raw);
+    return 'sent';
+  } catch (error) {
+    const failure = error instanceof InterlogError ? error : new InterlogError('protocol', String(error));
+    const retry = failure.transient && item.attempts < (o.maxAttempts ?? 8);
+    if (retry) {
+      outbox.reschedule(
+        item.id,
+        failure.message,
+        new Date(now().getTime() + backoffDelay(item.attempts, o.backoffBaseMs ?? 5000, 3_600_000)),
+      );
+    } else outbox.fail(item.id, failure.message);
+    o.onEvent?.({ type: 'send-failed', outboxId: item.id, reason: failure.message, willRetry: retry });
+    return retry ? 'retry' : 'failed';
+  }
+}
+
+async function fileSentCopy(o: SenderOptions, item: OutboxItem, account: AccountRecord, password: string, raw: Buffer) {
+  if (!account.copyToSent || account.protocol !== 'imap') {
+    o.journal.outbox.markSentCopy(item.id, 'not-needed');
+    return;
+  }
+  try {
+    await appendToSent(account, password, raw);
+    o.journal.outbox.markSentCopy(item.id, 'appended');
+  } catch (error) {
+    // The letter is sent; only its copy is missing, which the user sees on the outbox entry.
+    o.journal.outbox.markSentCopy(item.id, 'failed', `Sent, but not copied to Sent: ${(error as Error).message}`);
+  }
+}
+
+/** POP-before-SMTP (seed 004): some servers let an address send only after it signed in to read its mail. */
+async function signInToIncoming(account: AccountRecord, password: string): Promise<void> {
+  if (account.protocol === 'pop3') return verifyPop3({ account, password });
+  const client = await connectImap({ account, password });
+  await client.logout().catch(() => client.close());
+}
