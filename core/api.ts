@@ -243,7 +243,7 @@ export type ApiResult<T = unknown> = { ok: true; value: T } | { ok: false; error
 
 /** The JournalApi as a client across a transport sees it: the same methods, inputs optional where all are. */
 export type JournalClient = {
-  [M in ApiMethod]: Partial<ApiInput<M>> extends ApiInput<M>
+  [M in ApiMethod]: Record<never, never> extends ApiInput<M>
     ? (input?: ApiInput<M>) => Promise<ApiOutput<M>>
     : (input: ApiInput<M>) => Promise<ApiOutput<M>>;
 } & { onEvent(listener: (event: JournalEvent) => void): () => void };

@@ -1,0 +1,152 @@
+import { type KeyboardEvent, useCallback } from 'react';
+import type { InteractionRecord } from '../../core/api.js';
+import { correspondent, listDate } from '../format';
+import type { Lang, Translate } from '../i18n';
+import { PAGE_SIZE, rowAt, rowCount, useJournal } from '../store';
+import { DirectionIcon, KindIcon, PaperclipIcon } from './Icons';
+import { VirtualList } from './VirtualList';
+
+export const ROW_HEIGHT = 28;
+
+function Row({
+  record,
+  selected,
+  lang,
+  t,
+}: {
+  record: InteractionRecord;
+  selected: boolean;
+  lang: Lang;
+  t: Translate;
+}) {
+  const select = useJournal((s) => s.select);
+  const who = correspondent(record);
+  const attachments = record.attachments.length;
+  return (
+    // biome-ignore lint/a11y/useKeyWithClickEvents: the list takes focus and moves the selection with the arrow keys
+    <div
+      className={`cells${selected ? ' selected' : ''}${record.reviewed ? '' : ' unreviewed'}`}
+      role="option"
+      id={`interaction-${record.id}`}
+      tabIndex={-1}
+      aria-selected={selected}
+      data-id={record.id}
+      onClick={() => select(record.id)}
+    >
+      <span className="cell date">{listDate(record.date, lang)}</span>
+      <span className="cell kind">
+        <KindIcon kind={record.kind} t={t} />
+      </span>
+      <span className="cell direction">
+        <DirectionIcon direction={record.direction} t={t} />
+      </span>
+      <span className="cell correspondent" title={who}>
+        {who || t('unknownSender')}
+      </span>
+      <span className="cell title" title={record.title}>
+        {record.title || t('noTitle')}
+      </span>
+      <span className="cell attachments">
+        {attachments > 0 ? (
+          <>
+            <PaperclipIcon label={t('attachments')} />
+            {attachments > 1 ? attachments : null}
+          </>
+        ) : null}
+      </span>
+    </div>
+  );
+}
+
+function Placeholder() {
+  return (
+    <div className="cells placeholder" aria-busy="true">
+      <span className="cell shimmer" />
+    </div>
+  );
+}
+
+/** The interactions list: a header with the date sort, then the windowed rows. */
+export function InteractionList() {
+  const list = useJournal((s) => s.list);
+  const selectedId = useJournal((s) => s.selectedId);
+  const lang = useJournal((s) => s.lang);
+  const t = useJournal((s) => s.t);
+  const ensureRows = useJournal((s) => s.ensureRows);
+  const setOrder = useJournal((s) => s.setOrder);
+  const select = useJournal((s) => s.select);
+  const count = rowCount(list);
+
+  const activeIndex = (() => {
+    if (selectedId === null) return -1;
+    if (list.hits) return list.hits.findIndex((r) => r.id === selectedId);
+    for (const [page, { rows }] of Object.entries(list.pages)) {
+      const at = rows.findIndex((r) => r.id === selectedId);
+      if (at !== -1) return Number(page) * PAGE_SIZE + at;
+    }
+    return -1;
+  })();
+
+  const onKeyDown = useCallback(
+    (event: KeyboardEvent<HTMLDivElement>, visibleRows: number) => {
+      const steps: Record<string, number> = {
+        ArrowDown: 1,
+        ArrowUp: -1,
+        PageDown: visibleRows,
+        PageUp: -visibleRows,
+        Home: -Infinity,
+        End: Infinity,
+      };
+      const step = steps[event.key];
+      if (step === undefined || count === 0) return;
+      event.preventDefault();
+      const from = activeIndex < 0 ? (step > 0 ? -1 : count) : activeIndex;
+      const target = Math.max(0, Math.min(count - 1, from + step));
+      const record = rowAt(list, target);
+      if (record) select(record.id);
+    },
+    [activeIndex, count, list, select],
+  );
+
+  const renderRow = (index: number) => {
+    const record = rowAt(list, index);
+    return record ? <Row record={record} selected={record.id === selectedId} lang={lang} t={t} /> : <Placeholder />;
+  };
+
+  const nextOrder = list.order === 'newest' ? 'oldest' : 'newest';
+  return (
+    <section className="list" aria-label={t('interactions')}>
+      <div className="cells header">
+        <button
+          type="button"
+          className="cell date sort"
+          onClick={() => setOrder(nextOrder)}
+          title={t(nextOrder === 'newest' ? 'sortNewest' : 'sortOldest')}
+        >
+          {t('columnDate')} {list.order === 'newest' ? '▼' : '▲'}
+        </button>
+        <span className="cell kind" title={t('columnKind')} />
+        <span className="cell direction" title={t('columnDirection')} />
+        <span className="cell correspondent">{t('columnCorrespondent')}</span>
+        <span className="cell title">{t('columnTitle')}</span>
+        <span className="cell attachments" title={t('columnAttachments')}>
+          <PaperclipIcon label={t('columnAttachments')} />
+        </span>
+      </div>
+      {count === 0 ? (
+        <p className="empty">{list.query ? (list.searching ? t('loading') : t('noResults')) : t('emptyJournal')}</p>
+      ) : (
+        <VirtualList
+          count={count}
+          rowHeight={ROW_HEIGHT}
+          renderRow={renderRow}
+          onRange={ensureRows}
+          activeIndex={activeIndex}
+          activeId={selectedId === null ? undefined : `interaction-${selectedId}`}
+          onKeyDown={onKeyDown}
+          label={t('interactions')}
+        />
+      )}
+    </section>
+  );
+}
