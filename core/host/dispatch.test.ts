@@ -13,7 +13,10 @@ function fakeService(methods: Record<string, (input: unknown) => unknown>) {
       return () => listeners.delete(listener);
     },
   } as unknown as JournalApi;
-  return { service, emit: (event: JournalEvent) => listeners.forEach((l) => l(event)) };
+  const emit = (event: JournalEvent) => {
+    for (const l of listeners) l(event);
+  };
+  return { service, emit };
 }
 
 describe('dispatcher', () => {
