@@ -5,8 +5,8 @@ import { InterlogError } from '../errors.js';
 import { connectImap } from '../sync/imap/connect.js';
 import { verifyPop3 } from '../sync/pop3/connect.js';
 import { backoffDelay } from '../util/backoff.js';
-import { appendToSent } from './sent-copy.js';
-import { sendRaw } from './smtp.js';
+import { SentFolder } from './sent-copy.js';
+import { SmtpSession } from './smtp.js';
 
 export type SendEvent =
   | { type: 'sent'; outboxId: number; interactionId: number; response: string }
@@ -23,72 +23,111 @@ export interface SenderOptions {
   backoffBaseMs?: number;
 }
 
+/** Open connections of one drain, per account, reused from letter to letter. */
+class Sessions {
+  private readonly smtp = new Map<number, SmtpSession>();
+  private readonly sent = new Map<number, SentFolder>();
+
+  async smtpFor(
+    o: SenderOptions,
+    account: AccountRecord & { smtp: NonNullable<AccountRecord['smtp']> },
+  ): Promise<SmtpSession> {
+    const open = this.smtp.get(account.id);
+    if (open?.usable) return open;
+    const passwords = await o.passwords(account);
+    if (account.smtp.popBeforeSmtp) await signInToIncoming(account, passwords.incoming);
+    const session = await SmtpSession.open({
+      host: account.smtp.host,
+      port: account.smtp.port,
+      security: account.smtp.security,
+      username: account.smtp.username ?? account.username,
+      password: passwords.smtp ?? passwords.incoming,
+      acceptSelfSigned: account.acceptSelfSigned,
+      timeoutMs: account.timeoutMs,
+    });
+    this.smtp.set(account.id, session);
+    return session;
+  }
+
+  async sentFolderFor(o: SenderOptions, account: AccountRecord): Promise<SentFolder> {
+    const open = this.sent.get(account.id);
+    if (open?.usable) return open;
+    const folder = await SentFolder.open(account, (await o.passwords(account)).incoming);
+    this.sent.set(account.id, folder);
+    return folder;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.smtp.values()) s.close();
+    await Promise.all([...this.sent.values()].map((f) => f.close()));
+  }
+}
+
 /**
- * Sends every letter that is due, one SMTP transaction each, then files its copy in Sent. Returns when nothing
- * more is due now. Letters interrupted by a crash were sorted out by `OutboxRepo.recover` before this runs.
+ * Sends every letter that is due, one SMTP transaction each on a connection kept open for the whole drain, then
+ * files its copy in Sent. Returns when nothing more is due now. Letters interrupted by a crash were sorted out
+ * by `OutboxRepo.recover` before this runs.
  */
 export async function drainOutbox(o: SenderOptions): Promise<{ sent: number; failed: number }> {
   const now = o.now ?? (() => new Date());
   const outbox = o.journal.outbox;
+  const sessions = new Sessions();
   let sent = 0;
   let failed = 0;
-  for (let item = outbox.claimDue(now()); item; item = outbox.claimDue(now())) {
-    const outcome = await sendOne(o, item, now);
-    if (outcome === 'sent') sent++;
-    else if (outcome === 'failed') failed++;
+  try {
+    for (let item = outbox.claimDue(now()); item; item = outbox.claimDue(now())) {
+      const outcome = await sendOne(o, sessions, item, now);
+      if (outcome === 'sent') sent++;
+      else if (outcome === 'failed') failed++;
+    }
+  } finally {
+    await sessions.close();
   }
   return { sent, failed };
 }
 
-async function sendOne(o: SenderOptions, item: OutboxItem, now: () => Date): Promise<'sent' | 'failed' | 'retry'> {
+async function sendOne(
+  o: SenderOptions,
+  sessions: Sessions,
+  item: OutboxItem,
+  now: () => Date,
+): Promise<'sent' | 'failed' | 'retry'> {
   const outbox = o.journal.outbox;
   const account = o.journal.accounts.get(item.accountId);
   try {
     if (!account?.smtp) throw new InterlogError('invalid-input', 'This account has no outgoing (SMTP) server set up.');
-    const passwords = await o.passwords(account);
+    const smtp = await sessions.smtpFor(o, { ...account, smtp: account.smtp });
     const raw = o.journal.blobs.read(item.sourceSha256);
-    const smtp = account.smtp;
-    if (smtp.popBeforeSmtp) await signInToIncoming(account, passwords.incoming);
-    const result = await sendRaw(
-      {
-        host: smtp.host,
-        port: smtp.port,
-        security: smtp.security,
-        username: smtp.username ?? account.username,
-        password: passwords.smtp ?? passwords.incoming,
-        acceptSelfSigned: account.acceptSelfSigned,
-        timeoutMs: account.timeoutMs,
-      },
-      item.envelope,
-      raw,
-      () => outbox.markCommitting(item.id),
-    );
+    const result = await smtp.send(item.envelope, raw, () => outbox.markCommitting(item.id));
     outbox.markSent(item.id, result.response, now());
     o.onEvent?.({ type: 'sent', outboxId: item.id, interactionId: item.interactionId, response: result.response });
-    await fileSentCopy(o, item, account, passwords.incoming, raw);
+    await fileSentCopy(o, sessions, item, account, raw);
     return 'sent';
   } catch (error) {
     const failure = error instanceof InterlogError ? error : new InterlogError('protocol', String(error));
     const retry = failure.transient && item.attempts < (o.maxAttempts ?? 8);
     if (retry) {
-      outbox.reschedule(
-        item.id,
-        failure.message,
-        new Date(now().getTime() + backoffDelay(item.attempts, o.backoffBaseMs ?? 5000, 3_600_000)),
-      );
+      const delay = backoffDelay(item.attempts, o.backoffBaseMs ?? 5000, 3_600_000);
+      outbox.reschedule(item.id, failure.message, new Date(now().getTime() + delay));
     } else outbox.fail(item.id, failure.message);
     o.onEvent?.({ type: 'send-failed', outboxId: item.id, reason: failure.message, willRetry: retry });
     return retry ? 'retry' : 'failed';
   }
 }
 
-async function fileSentCopy(o: SenderOptions, item: OutboxItem, account: AccountRecord, password: string, raw: Buffer) {
+async function fileSentCopy(
+  o: SenderOptions,
+  sessions: Sessions,
+  item: OutboxItem,
+  account: AccountRecord,
+  raw: Buffer,
+) {
   if (!account.copyToSent || account.protocol !== 'imap') {
     o.journal.outbox.markSentCopy(item.id, 'not-needed');
     return;
   }
   try {
-    await appendToSent(account, password, raw);
+    await (await sessions.sentFolderFor(o, account)).append(raw);
     o.journal.outbox.markSentCopy(item.id, 'appended');
   } catch (error) {
     // The letter is sent; only its copy is missing, which the user sees on the outbox entry.

@@ -23,17 +23,37 @@ export async function findSentFolder(client: ImapFlow, configured: string | null
 }
 
 /**
- * Puts a copy of a sent letter in the account's Sent folder with IMAP APPEND, marked read, as any mail client
- * does. The copy has the letter's Message-ID, so the next sync recognises it as the same interaction.
+ * An IMAP connection that puts copies of sent letters in the account's Sent folder with APPEND, marked read, as
+ * any mail client does. A copy has the letter's Message-ID, so the next sync recognises it as the same interaction.
  */
-export async function appendToSent(account: AccountRecord, password: string, raw: Buffer): Promise<string> {
-  const client = await connectImap({ account, password });
-  try {
-    const folder = await findSentFolder(client, account.sentFolder);
-    if (!folder) throw new Error('the server has no Sent folder; create one or name it in the account settings');
-    await client.append(folder, raw, ['\\Seen']);
-    return folder;
-  } finally {
-    await client.logout().catch(() => client.close());
+export class SentFolder {
+  private constructor(
+    private readonly client: ImapFlow,
+    private readonly folder: string,
+  ) {}
+
+  static async open(account: AccountRecord, password: string): Promise<SentFolder> {
+    const client = await connectImap({ account, password });
+    const folder = await findSentFolder(client, account.sentFolder).catch(async (error: unknown) => {
+      await client.logout().catch(() => client.close());
+      throw error;
+    });
+    if (!folder) {
+      await client.logout().catch(() => client.close());
+      throw new Error('the server has no Sent folder; create one or name it in the account settings');
+    }
+    return new SentFolder(client, folder);
+  }
+
+  get usable(): boolean {
+    return this.client.usable;
+  }
+
+  async append(raw: Buffer): Promise<void> {
+    await this.client.append(this.folder, raw, ['\\Seen']);
+  }
+
+  async close(): Promise<void> {
+    await this.client.logout().catch(() => this.client.close());
   }
 }

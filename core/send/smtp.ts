@@ -20,19 +20,8 @@ export interface SmtpResult {
   rejected: string[];
 }
 
-/**
- * Sends one raw letter in one SMTP transaction. `beforeCommit` runs synchronously after the whole message was
- * written and right before the final "." that asks the server to take it: up to then a lost connection means the
- * server discarded the letter and it may be sent again; after it, the server may have accepted it.
- */
-export function sendRaw(
-  server: SmtpServer,
-  envelope: { from: string; to: string[] },
-  raw: Buffer,
-  beforeCommit: () => void = () => {},
-): Promise<SmtpResult> {
-  const where = { host: server.host, port: server.port };
-  const connection = new SMTPConnection({
+function connection(server: SmtpServer): SMTPConnection {
+  return new SMTPConnection({
     host: server.host,
     port: server.port,
     secure: server.security === 'tls',
@@ -45,82 +34,121 @@ export function sendRaw(
     name: 'interlog.local',
     logger: false,
   });
-  return new Promise<SmtpResult>((resolve, reject) => {
-    let settled = false;
-    const fail = (error: unknown) => {
-      if (settled) return;
-      settled = true;
-      connection.close();
-      reject(smtpError(error, where));
-    };
-    connection.on('error', fail);
-    connection.connect(() => {
-      const afterLogin = () => {
-        let sent = false;
-        const message = new Readable({
-          read() {
-            if (!sent) {
-              sent = true;
-              this.push(raw);
-              return;
-            }
-            try {
-              beforeCommit();
-            } catch (error) {
-              this.destroy(error as Error);
-              return;
-            }
-            this.push(null);
-          },
-        });
-        connection.send({ from: envelope.from, to: envelope.to }, message, (error, info) => {
-          if (error) return fail(error);
-          settled = true;
-          connection.quit();
-          resolve({
-            response: String(info.response ?? ''),
-            accepted: (info.accepted ?? []).map(String),
-            rejected: (info.rejected ?? []).map(String),
-          });
-        });
-      };
-      if (server.username && server.password !== null) {
-        connection.login({ user: server.username, pass: server.password }, (error) =>
-          error ? fail(error) : afterLogin(),
-        );
-      } else afterLogin();
+}
+
+/**
+ * One signed-in SMTP connection, reused for many letters (a new connection and login per letter costs more than
+ * the letter). Each `send` is one SMTP transaction; after a failure the session is closed and must be reopened.
+ */
+export class SmtpSession {
+  private broken: unknown = null;
+
+  private constructor(
+    private readonly conn: SMTPConnection,
+    private readonly where: { host: string; port: number },
+  ) {
+    conn.on('error', (error) => {
+      this.broken = error;
     });
-  });
+    conn.on('end', () => {
+      this.broken ??= new Error('the connection closed');
+    });
+  }
+
+  static open(server: SmtpServer): Promise<SmtpSession> {
+    const where = { host: server.host, port: server.port };
+    const conn = connection(server);
+    return new Promise((resolve, reject) => {
+      const onError = (error: unknown) => {
+        conn.close();
+        reject(smtpError(error, where));
+      };
+      conn.once('error', onError);
+      conn.connect(() => {
+        const ready = () => {
+          conn.off('error', onError);
+          resolve(new SmtpSession(conn, where));
+        };
+        if (server.username && server.password !== null) {
+          conn.login({ user: server.username, pass: server.password }, (error) => (error ? onError(error) : ready()));
+        } else ready();
+      });
+    });
+  }
+
+  get usable(): boolean {
+    return this.broken === null;
+  }
+
+  /**
+   * Sends one raw letter. `beforeCommit` runs synchronously after the whole message was written and right before
+   * the final "." that asks the server to take it: up to then a lost connection means the server discarded the
+   * letter and it may be sent again; after it, the server may have accepted it.
+   */
+  send(
+    envelope: { from: string; to: string[] },
+    raw: Buffer,
+    beforeCommit: () => void = () => {},
+  ): Promise<SmtpResult> {
+    if (this.broken) return Promise.reject(smtpError(this.broken, this.where));
+    return new Promise<SmtpResult>((resolve, reject) => {
+      let wrote = false;
+      const message = new Readable({
+        read() {
+          if (!wrote) {
+            wrote = true;
+            this.push(raw);
+            return;
+          }
+          try {
+            beforeCommit();
+          } catch (error) {
+            this.destroy(error as Error);
+            return;
+          }
+          this.push(null);
+        },
+      });
+      this.conn.send({ from: envelope.from, to: envelope.to }, message, (error, info) => {
+        if (error) {
+          // A refused letter leaves the session usable, a broken link does not; either way start afresh.
+          this.close();
+          return reject(smtpError(error, this.where));
+        }
+        resolve({
+          response: String(info.response ?? ''),
+          accepted: (info.accepted ?? []).map(String),
+          rejected: (info.rejected ?? []).map(String),
+        });
+      });
+    });
+  }
+
+  close(): void {
+    this.broken ??= new Error('closed');
+    this.conn.quit();
+    this.conn.close();
+  }
+}
+
+/** Sends one letter on a connection of its own. */
+export async function sendRaw(
+  server: SmtpServer,
+  envelope: { from: string; to: string[] },
+  raw: Buffer,
+  beforeCommit?: () => void,
+): Promise<SmtpResult> {
+  const session = await SmtpSession.open(server);
+  try {
+    return await session.send(envelope, raw, beforeCommit);
+  } finally {
+    session.close();
+  }
 }
 
 /** Logs in and out, to check an account's sending settings without sending anything. */
-export function verifySmtp(server: SmtpServer): Promise<void> {
-  const where = { host: server.host, port: server.port };
-  const connection = new SMTPConnection({
-    host: server.host,
-    port: server.port,
-    secure: server.security === 'tls',
-    requireTLS: server.security === 'starttls',
-    ignoreTLS: server.security === 'none',
-    tls: { rejectUnauthorized: !server.acceptSelfSigned, minVersion: 'TLSv1.2' },
-    connectionTimeout: server.timeoutMs,
-    greetingTimeout: server.timeoutMs,
-    logger: false,
-  });
-  return new Promise((resolve, reject) => {
-    connection.on('error', (error) => reject(smtpError(error, where)));
-    connection.connect(() => {
-      if (!server.username || server.password === null) {
-        connection.quit();
-        return resolve();
-      }
-      connection.login({ user: server.username, pass: server.password }, (error) => {
-        if (error) return reject(smtpError(error, where));
-        connection.quit();
-        resolve();
-      });
-    });
-  });
+export async function verifySmtp(server: SmtpServer): Promise<void> {
+  (await SmtpSession.open(server)).close();
 }
 
 /** SMTP failures as errors a person can act on, with the server's own words (seed 003: read the error text). */
