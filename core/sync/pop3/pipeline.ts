@@ -14,11 +14,15 @@ export class Pipeline<T> {
     private readonly take: (answer: T) => void | Promise<void>,
   ) {}
 
-  /** Sends the next command once the window has room, taking the oldest answers to make it. */
+  /**
+   * Sends the next command once the window has room. A full window is taken down to half, so the next commands
+   * go out together (the connection writes the commands of one tick in one packet) rather than one per answer.
+   */
   async add(send: () => Promise<T>, weight = 0): Promise<void> {
-    while (this.queue.length >= this.depth || (this.queue.length > 0 && this.weight + weight > this.maxWeight)) {
-      await this.takeOldest();
+    if (this.queue.length >= this.depth) {
+      while (this.queue.length > this.depth / 2) await this.takeOldest();
     }
+    while (this.queue.length > 0 && this.weight + weight > this.maxWeight) await this.takeOldest();
     const answer = send();
     // When the link dies every answer in flight fails; only the oldest is awaited, the rest must not be unhandled.
     answer.catch(() => {});
