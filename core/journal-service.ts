@@ -23,6 +23,7 @@ import type { Rule } from './mail/rules.js';
 import type { SecretStore } from './secrets/secret-store.js';
 import { chooseIdentity } from './send/choose-identity.js';
 import { composeLetter, type ReplyContext } from './send/compose.js';
+import { attachmentsToForward } from './send/forward.js';
 import { drainOutbox } from './send/outbox-sender.js';
 import { verifySmtp } from './send/smtp.js';
 import { connectImap } from './sync/imap/connect.js';
@@ -298,11 +299,14 @@ export class JournalService implements JournalApi {
       subject: request.subject,
       text: request.text,
       html: request.html,
-      attachments: request.attachments.map((a) => ({
-        filename: a.filename,
-        content: Buffer.from(a.contentBase64, 'base64'),
-        ...(a.contentType ? { contentType: a.contentType } : {}),
-      })),
+      attachments: [
+        ...request.attachments.map((a) => ({
+          filename: a.filename,
+          content: Buffer.from(a.contentBase64, 'base64'),
+          ...(a.contentType ? { contentType: a.contentType } : {}),
+        })),
+        ...(request.forwardInteraction ? await this.forwardedFiles(request.forwardInteraction) : []),
+      ],
       reply:
         basis && basisId !== undefined
           ? this.replyContext(basisId, request.replyToInteraction ? 'reply' : 'forward')
@@ -320,6 +324,11 @@ export class JournalService implements JournalApi {
       control: request.onControl || due ? { due } : undefined,
       now,
     });
+  }
+
+  private async forwardedFiles(interactionId: number) {
+    const sha = this.journal.interactions.sourceOf(interactionId);
+    return sha ? attachmentsToForward(this.journal.blobs.read(sha)) : [];
   }
 
   /** What an answer needs of the letter it answers: its ids for threading, its subject line, its text to quote. */

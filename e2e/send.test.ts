@@ -316,6 +316,49 @@ describe.skipIf(!available.ok)(
       service = new JournalService({ dbFile: db, secrets: FileSecretStore.besideJournal(db) });
     }, 60_000);
 
+    it('forwards a letter with its files and the quoted text', async () => {
+      await addAccount();
+      const client = new ImapFlow({
+        host: '127.0.0.1',
+        port: dovecot.imapPort,
+        secure: false,
+        doSTARTTLS: false,
+        auth: { user, pass: PASSWORD },
+        logger: false,
+      });
+      await client.connect();
+      const scan = Buffer.from('scan of the contract');
+      await client.append(
+        'INBOX',
+        letter({
+          from: 'ivan@client.example',
+          to: user,
+          subject: 'Договор',
+          messageId: 'contract@client.example',
+          text: 'Подписанный договор во вложении.',
+          attachments: [{ name: 'Договор.pdf', contentType: 'application/pdf', content: scan }],
+        }),
+      );
+      await client.logout();
+      await service.sync({});
+      const original = (await service.listInteractions({ limit: 10 })).find(
+        (r) => r.messageId === 'contract@client.example',
+      );
+      await service.send({
+        account: 'Work',
+        to: ['lawyer@mycompany.ru'],
+        text: 'Посмотри, пожалуйста.',
+        forwardInteraction: original?.id as number,
+      });
+      await service.sendQueued({});
+      const parsed = await simpleParser(smtp.received[0]?.raw as Buffer);
+      expect(parsed.subject).toBe('Fwd: Договор');
+      expect(parsed.inReplyTo).toBeUndefined();
+      expect(parsed.references).toBe('<contract@client.example>');
+      expect(parsed.text).toContain('> Подписанный договор во вложении.');
+      expect(parsed.attachments.map((a) => [a.filename, a.content.equals(scan)])).toEqual([['Договор.pdf', true]]);
+    });
+
     it('refuses to send from an address the account does not have', async () => {
       await addAccount();
       const error = await service
