@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { ApiError } from '../api.js';
 import { SECURITY_HEADERS } from './csp.js';
 import type { Dispatcher } from './dispatch.js';
+import { contentTypeOf, resolveStaticFile } from './static-files.js';
 
 export interface HttpHostOptions {
   dispatcher: Dispatcher;
@@ -30,18 +31,6 @@ export interface HttpHost {
 /** Large enough for a letter with attachments sent from the browser, small enough not to exhaust memory. */
 const MAX_BODY = 64 * 1024 * 1024;
 const HEARTBEAT_MS = 15_000;
-
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json',
-};
 
 /**
  * Serves the renderer and the JournalApi on 127.0.0.1: `POST /api/<method>` with a JSON body answers an
@@ -160,25 +149,18 @@ export async function startHttpHost(options: HttpHostOptions): Promise<HttpHost>
   }
 
   async function serveFile(req: http.IncomingMessage, res: http.ServerResponse, pathname: string): Promise<void> {
-    const relative = pathname === '/' ? 'index.html' : decodeURIComponentSafe(pathname.slice(1));
-    const segments = relative.split('/');
-    // No dot-files, no parent segments, no backslashes or NULs smuggled through percent-encoding.
-    if (segments.some((s) => s === '' || s.startsWith('.')) || /[\\\0]/.test(relative)) {
-      return refuse(res, 404, 'Not found.');
-    }
-    const file = path.join(staticDir, ...segments);
-    if (!file.startsWith(staticDir + path.sep)) return refuse(res, 404, 'Not found.');
-    const stat = await fs.promises.stat(file).catch(() => null);
-    if (!stat?.isFile()) {
-      if (relative === 'index.html') return refuse(res, 503, 'The renderer is not built: run `npx vite build` first.');
+    const file = resolveStaticFile(staticDir, pathname);
+    const stat = file ? await fs.promises.stat(file).catch(() => null) : null;
+    if (!file || !stat?.isFile()) {
+      if (pathname === '/') return refuse(res, 503, 'The renderer is not built: run `npx vite build` first.');
       return refuse(res, 404, 'Not found.');
     }
     res.writeHead(200, {
       ...SECURITY_HEADERS,
-      'Content-Type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream',
+      'Content-Type': contentTypeOf(file),
       'Content-Length': stat.size,
       // Vite names assets by their content hash; the page itself must always be asked for again.
-      'Cache-Control': segments[0] === 'assets' ? 'private, max-age=31536000, immutable' : 'no-cache',
+      'Cache-Control': pathname.startsWith('/assets/') ? 'private, max-age=31536000, immutable' : 'no-cache',
     });
     if (req.method === 'HEAD') {
       res.end();
