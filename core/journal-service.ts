@@ -131,7 +131,10 @@ export class JournalService implements JournalApi {
     const accounts = account ? [this.requireAccount(account)] : this.journal.accounts.list();
     if (accounts.length === 0) throw new InterlogError('not-found', 'There are no accounts yet: add one first.');
     const withPasswords = await Promise.all(
-      accounts.map(async (a) => ({ name: a.name, password: await this.password(a) })),
+      accounts.map(async (a) => {
+        const { incoming, smtp } = await this.sendingPasswords(a);
+        return { name: a.name, password: incoming, smtpPassword: smtp };
+      }),
     );
     const poll = pollIntervalMs ?? this.options.tuning?.pollIntervalMs;
     const backoff = this.options.tuning?.backoffBaseMs;
@@ -358,7 +361,6 @@ export class JournalService implements JournalApi {
   }
 
   async sendQueued(_input: z.input<typeof schemas.sendQueued> = {}): Promise<{ sent: number; failed: number }> {
-    this.journal.outbox.recover();
     return drainOutbox({
       journal: this.journal,
       passwords: (account) => this.sendingPasswords(account),

@@ -359,6 +359,23 @@ describe.skipIf(!available.ok)(
       expect(parsed.attachments.map((a) => [a.filename, a.content.equals(scan)])).toEqual([['Договор.pdf', true]]);
     });
 
+    it('sends queued letters with the next sync, from the background worker', async () => {
+      await addAccount();
+      const queued = await service.send({
+        account: 'Work',
+        to: ['ivan@client.example'],
+        subject: 'С синхронизацией',
+        text: 'x',
+      });
+      expect(smtp.received).toHaveLength(0);
+      await service.sync({});
+      expect(smtp.received).toHaveLength(1);
+      expect((await service.listOutbox({})).find((o) => o.id === queued.id)).toMatchObject({
+        status: 'sent',
+        sentCopy: 'appended',
+      });
+    });
+
     it('refuses to send from an address the account does not have', async () => {
       await addAccount();
       const error = await service

@@ -104,30 +104,51 @@ export class OutboxRepo {
     return options.statuses ? rows.filter((r) => options.statuses?.includes(r.status)) : rows;
   }
 
-  /** After a crash: a letter whose end never reached the server is queued again; one that may have is held. */
-  recover(): { requeued: number; held: number } {
-    return writeTransaction(this.db, () => {
-      const requeued = this.db.prepare(`UPDATE outbox SET status = 'queued' WHERE status = 'sending'`).run().changes;
-      const held = this.db
-        .prepare(`UPDATE outbox SET status = 'unknown', last_error = ? WHERE status = 'committing'`)
+  /** Letters some process was sending, with who that was (host:pid). */
+  inFlight(): Array<{ id: number; status: 'sending' | 'committing'; claimedBy: string | null }> {
+    return this.db
+      .prepare<[], { id: number; status: 'sending' | 'committing'; claimed_by: string | null }>(
+        `SELECT id, status, claimed_by FROM outbox WHERE status IN ('sending', 'committing')`,
+      )
+      .all()
+      .map((r) => ({ id: r.id, status: r.status, claimedBy: r.claimed_by }));
+  }
+
+  /**
+   * After its sender died: a letter whose end never reached the server is queued again; one that may have been
+   * accepted is held for the user, so no letter is sent twice.
+   */
+  recoverInterrupted(id: number): void {
+    writeTransaction(this.db, () => {
+      this.db
+        .prepare(`UPDATE outbox SET status = 'queued', claimed_by = NULL WHERE id = ? AND status = 'sending'`)
+        .run(id);
+      this.db
+        .prepare(
+          `UPDATE outbox SET status = 'unknown', claimed_by = NULL, last_error = ? WHERE id = ? AND status = 'committing'`,
+        )
         .run(
           'Interlog stopped while the server was taking this letter: it may have been sent. ' +
             'Check with the recipient or the Sent folder, then send it again or mark it sent.',
-        ).changes;
-      return { requeued, held };
+          id,
+        );
     });
   }
 
-  /** Takes the next letter that is due, marking it as being sent. */
-  claimDue(now: Date): OutboxItem | undefined {
+  /** Takes the next letter that is due (of the given accounts, or of any), marking it as being sent. */
+  claimDue(now: Date, claimedBy: string, accountIds?: readonly number[]): OutboxItem | undefined {
+    const only = accountIds ? `AND account_id IN (${accountIds.map(() => '?').join(',') || 'NULL'})` : '';
     const id = writeTransaction(this.db, () => {
       const row = this.db
-        .prepare<[string], { id: number }>(
-          `SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT 1`,
+        .prepare<Array<string | number>, { id: number }>(
+          `SELECT id FROM outbox WHERE status = 'queued' AND next_attempt_at <= ? ${only}
+           ORDER BY next_attempt_at, id LIMIT 1`,
         )
-        .get(now.toISOString());
+        .get(now.toISOString(), ...(accountIds ?? []));
       if (!row) return undefined;
-      this.db.prepare(`UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?`).run(row.id);
+      this.db
+        .prepare(`UPDATE outbox SET status = 'sending', attempts = attempts + 1, claimed_by = ? WHERE id = ?`)
+        .run(claimedBy, row.id);
       return row.id;
     });
     return id === undefined ? undefined : this.get(id);

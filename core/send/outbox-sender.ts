@@ -1,3 +1,5 @@
+import os from 'node:os';
+import { threadId } from 'node:worker_threads';
 import type { AccountRecord } from '../db/accounts-repo.js';
 import type { Journal } from '../db/journal.js';
 import type { OutboxItem } from '../db/outbox-repo.js';
@@ -18,9 +20,41 @@ export interface SenderOptions {
   passwords: (account: AccountRecord) => Promise<{ incoming: string; smtp: string | null }>;
   onEvent?: (event: SendEvent) => void;
   now?: () => Date;
+  /** Send only these accounts' letters (those whose passwords the caller has); all when omitted. */
+  accountIds?: readonly number[];
   /** Attempts before a letter is marked failed when the server keeps answering "try later" or stays away. */
   maxAttempts?: number;
   backoffBaseMs?: number;
+}
+
+/** Who is sending: a letter claimed by a live process is that process's business, never recovered. */
+const SENDER_ID = `${os.hostname()}:${process.pid}:${threadId}`;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Letters whose sender died mid-send (a crash, kill -9): see OutboxRepo.recoverInterrupted. A letter claimed on
+ * another host, or by another thread of a live process, is that sender's to finish; this thread has none in
+ * flight between its drains.
+ */
+export function recoverInterrupted(journal: Journal): void {
+  for (const item of journal.outbox.inFlight()) {
+    if (item.claimedBy === null || item.claimedBy === SENDER_ID) {
+      journal.outbox.recoverInterrupted(item.id);
+      continue;
+    }
+    const [host, pid] = item.claimedBy.split(':');
+    if (host === os.hostname() && Number(pid) !== process.pid && !alive(Number(pid))) {
+      journal.outbox.recoverInterrupted(item.id);
+    }
+  }
 }
 
 /** Open connections of one drain, per account, reused from letter to letter. */
@@ -75,7 +109,9 @@ export async function drainOutbox(o: SenderOptions): Promise<{ sent: number; fai
   let sent = 0;
   let failed = 0;
   try {
-    for (let item = outbox.claimDue(now()); item; item = outbox.claimDue(now())) {
+    recoverInterrupted(o.journal);
+    const claim = () => outbox.claimDue(now(), SENDER_ID, o.accountIds);
+    for (let item = claim(); item; item = claim()) {
       const outcome = await sendOne(o, sessions, item, now);
       if (outcome === 'sent') sent++;
       else if (outcome === 'failed') failed++;

@@ -1,6 +1,8 @@
 import { Journal } from '../db/journal.js';
 import { InterlogError } from '../errors.js';
 import { createIndexPool } from '../mail/index-pool.js';
+import { drainOutbox, type SendEvent } from '../send/outbox-sender.js';
+import { sleep } from '../util/backoff.js';
 import { type SyncEvent, syncImapAccount, watchImapAccount } from './imap/account-sync.js';
 import { Indexer } from './indexer.js';
 import { syncPop3Account, watchPop3Account } from './pop3/account-sync.js';
@@ -15,7 +17,7 @@ const sources = {
 export interface SyncRequest {
   dbFile: string;
   /** Accounts by name with their passwords, already taken from the secret store by the caller. */
-  accounts: Array<{ name: string; password: string }>;
+  accounts: Array<{ name: string; password: string; smtpPassword?: string | null }>;
   watch: boolean;
   pollIntervalMs?: number;
   poolSize?: number;
@@ -29,9 +31,13 @@ export interface SyncRequest {
  */
 export async function runSync(
   request: SyncRequest,
-  onEvent: (event: SyncEvent) => void,
-  signal?: AbortSignal,
+  onEvent: (event: SyncEvent | SendEvent) => void,
+  outerSignal?: AbortSignal,
 ): Promise<SyncAccountResult[]> {
+  // One signal for everything this run started, so one failing watch stops the others and the sender too.
+  const stop = new AbortController();
+  outerSignal?.addEventListener('abort', () => stop.abort(outerSignal.reason), { once: true });
+  const signal = stop.signal;
   const journal = Journal.open(request.dbFile);
   const pool = createIndexPool(request.poolSize);
   const indexer = new Indexer(journal, pool, (count) => onEvent({ type: 'indexed', count }));
@@ -50,6 +56,23 @@ export async function runSync(
       ...(signal ? { signal } : {}),
       ...(request.backoffBaseMs ? { backoffBaseMs: request.backoffBaseMs } : {}),
     });
+    const passwords = new Map(
+      request.accounts.map((a) => [a.name, { incoming: a.password, smtp: a.smtpPassword ?? null }]),
+    );
+    // Letters queued by the user go out with every sync, and while watching as soon as they are due.
+    const send = () =>
+      drainOutbox({
+        journal,
+        passwords: async (account) => {
+          const known = passwords.get(account.name);
+          if (!known) throw new InterlogError('secret-store', `No password was given for account "${account.name}".`);
+          return known;
+        },
+        onEvent,
+        accountIds: jobs.map((j) => j.account.id),
+        ...(request.backoffBaseMs ? { backoffBaseMs: request.backoffBaseMs } : {}),
+      });
+    await send();
     const results: SyncAccountResult[] = [];
     // Accounts sync one after another: they share the index workers, which already use every core.
     // Letters listed by an earlier, interrupted run are indexed too.
@@ -57,18 +80,29 @@ export async function runSync(
     for (const job of jobs) results.push(await sources[job.account.protocol].sync(base(job)));
     await indexer.drain();
     if (request.watch) {
-      await Promise.all(
-        jobs.map((job) =>
+      await Promise.all([
+        ...jobs.map((job) =>
           sources[job.account.protocol].watch({
             ...base(job),
             ...(request.pollIntervalMs ? { pollIntervalMs: request.pollIntervalMs } : {}),
           }),
         ),
-      );
+        sendWhileWatching(journal, send, signal),
+      ]);
     }
     return results;
   } finally {
+    stop.abort();
     await pool.close();
     journal.close();
+  }
+}
+
+/** While watching: checks the outbox every few seconds, so a queued letter leaves promptly and a retry on time. */
+async function sendWhileWatching(journal: Journal, send: () => Promise<unknown>, signal?: AbortSignal): Promise<void> {
+  while (!signal?.aborted) {
+    const due = journal.outbox.nextDue();
+    if (due !== null && Date.parse(due) <= Date.now()) await send();
+    await sleep(2000, signal).catch(() => {});
   }
 }

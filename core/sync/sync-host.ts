@@ -1,4 +1,5 @@
 import { type ErrorKind, InterlogError } from '../errors.js';
+import type { SendEvent } from '../send/outbox-sender.js';
 import { siblingModule, spawnWorker } from '../util/spawn-worker.js';
 import type { SyncRequest } from './engine.js';
 import type { SyncEvent } from './imap/account-sync.js';
@@ -6,7 +7,7 @@ import type { SyncAccountResult } from './progress.js';
 
 export type HostMessage = { type: 'stop' };
 export type WorkerMessage =
-  | { type: 'event'; event: SyncEvent }
+  | { type: 'event'; event: SyncEvent | SendEvent }
   | { type: 'done'; results: SyncAccountResult[] }
   | { type: 'failed'; kind: ErrorKind; message: string };
 
@@ -21,7 +22,7 @@ const entry = siblingModule(import.meta.url, 'sync-worker');
  * Starts a sync in a worker thread: better-sqlite3 and message digests are synchronous work that must never
  * block the thread that draws the UI or answers the user. Events arrive on `onEvent`.
  */
-export function startSyncWorker(request: SyncRequest, onEvent: (event: SyncEvent) => void): SyncHandle {
+export function startSyncWorker(request: SyncRequest, onEvent: (event: SyncEvent | SendEvent) => void): SyncHandle {
   // A small young generation: the fetched sources are short-lived and should not accumulate between collections.
   const worker = spawnWorker(entry, { workerData: request, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
   let settled = false;

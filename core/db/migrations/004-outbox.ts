@@ -47,6 +47,8 @@ export const outbox: Migration = {
       server_response TEXT,
       sent_at TEXT,
       sent_copy TEXT CHECK (sent_copy IS NULL OR sent_copy IN ('appended', 'not-needed', 'failed')),
+      -- host:pid of the process sending it, so only a dead sender's letters are recovered.
+      claimed_by TEXT,
       created_at TEXT NOT NULL
     );
     CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
