@@ -211,13 +211,15 @@ describe.skipIf(!available.ok)(`POP3 receiving against a real Dovecot${skipNote}
     }
   });
 
-  it('speaks POP3S on its own port and verifies the certificate unless self-signed ones are allowed', async () => {
+  it('speaks POP3S and STLS and verifies the certificate unless self-signed ones are allowed', async () => {
     const strict = await addAccount({
       port: server.pop3sPort as number,
       security: 'tls',
       acceptSelfSigned: false,
     }).catch((e: unknown) => e);
     expect((strict as InterlogError).kind).toBe('tls');
+    const upgraded = await addAccount({ security: 'starttls', acceptSelfSigned: false }).catch((e: unknown) => e);
+    expect((upgraded as InterlogError).kind).toBe('tls');
     await addAccount({ port: server.pop3sPort as number, security: 'tls' });
     expect((await service.sync({}))[0]?.added).toBe(5);
   });

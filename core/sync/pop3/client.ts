@@ -154,11 +154,23 @@ export class Pop3Connection {
     const plain = this.socket;
     this.detach();
     const secure = tls.connect({ socket: plain, ...tlsOptions(this.endpoint) });
-    await new Promise<void>((resolve, reject) => {
-      secure.once('secureConnect', resolve);
-      secure.once('error', reject);
-    });
+    // Until attach(), failures are this promise's; later ones (after a failed handshake) must not go unhandled.
+    secure.on('error', () => {});
     this.socket = secure;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(socketError('The TLS handshake did not finish in time.', 'ETIMEDOUT')),
+        this.endpoint.timeoutMs,
+      );
+      secure.once('secureConnect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      secure.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+    });
     this.attach(secure, idleTimeoutMs(this.endpoint));
   }
 
