@@ -224,6 +224,31 @@ describe.skipIf(!available.ok)(`POP3 receiving against a real Dovecot${skipNote}
     expect((await service.sync({}))[0]?.added).toBe(5);
   });
 
+  it('polls the maildrop while watching and brings a new letter in', async () => {
+    await addAccount();
+    let watching!: () => void;
+    const ready = new Promise<void>((resolve) => {
+      watching = resolve;
+    });
+    const arrived = new Promise<number>((resolve) => {
+      service.onEvent((e) => {
+        if (e.type === 'watching') watching();
+        if (e.type === 'new-mail') resolve(e.added);
+      });
+    });
+    const handle = await service.watch(undefined, 300);
+    await ready;
+    expect(all()).toHaveLength(5);
+    seedMessages(server, user, 'INBOX', [
+      { raw: letter({ from: 'fast@client.example', to: ME, subject: 'Срочно', messageId: 'urgent@x', text: 'x' }) },
+    ]);
+    expect(await arrived).toBe(1);
+    handle.stop();
+    await handle.result;
+    expect(byMessageId('urgent@x')?.goneFromServer).toBe(true);
+    expect(onServer(server, user)).toBe(0);
+  });
+
   it('refuses a wrong password with a clear error and saves no account', async () => {
     const error = await addAccount({ password: 'wrong' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InterlogError);
