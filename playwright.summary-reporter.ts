@@ -1,14 +1,6 @@
 import fs from 'node:fs';
 import type { FullResult, Reporter, Suite } from '@playwright/test/reporter';
-
-/** Where `npm test` has Vitest write its JSON report, just before Playwright runs. */
-const VITEST_REPORT = 'test-results/vitest.json';
-
-interface VitestReport {
-  numPassedTests: number;
-  numFailedTests: number;
-  numTotalTests: number;
-}
+import { VITEST_COUNTS, type VitestCounts } from './vitest.counts-reporter.js';
 
 /**
  * Ends the run with the plain `N passed, N failed, N skipped` line that CI reads. Under `npm test`, Vitest ran
@@ -37,11 +29,11 @@ export default class SummaryReporter implements Reporter {
     }
     // A run that broke before any test (a crash in global setup, a config error) must not read as a pass.
     if (result.status !== 'passed' && failed === 0) failed++;
-    if (process.env.npm_lifecycle_event === 'test' && fs.existsSync(VITEST_REPORT)) {
-      const vitest = JSON.parse(fs.readFileSync(VITEST_REPORT, 'utf8')) as VitestReport;
-      passed += vitest.numPassedTests;
-      failed += vitest.numFailedTests;
-      skipped += vitest.numTotalTests - vitest.numPassedTests - vitest.numFailedTests;
+    if (process.env.npm_lifecycle_event === 'test' && fs.existsSync(VITEST_COUNTS)) {
+      const vitest = JSON.parse(fs.readFileSync(VITEST_COUNTS, 'utf8')) as VitestCounts;
+      passed += vitest.passed;
+      failed += vitest.failed;
+      skipped += vitest.skipped;
     }
     process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }
