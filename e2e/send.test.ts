@@ -288,7 +288,7 @@ describe.skipIf(!available.ok)(
       smtp.behaviour.rcptDelayMs = 3000;
       const early = await runCli(
         ['--db', db, 'send', '--account', 'Work', '--to', 'ivan@client.example', '--subject', 'Early', '--text', body],
-        { env, killAfterMs: 1500 },
+        { env, killWhen: smtp.next('rcpt') },
       );
       expect(early.signal).toBe('SIGKILL');
       smtp.behaviour.rcptDelayMs = 0;
@@ -301,7 +301,7 @@ describe.skipIf(!available.ok)(
       smtp.behaviour.dataDelayMs = 3000;
       const late = await runCli(
         ['--db', db, 'send', '--account', 'Work', '--to', 'ivan@client.example', '--subject', 'Late', '--text', body],
-        { env, killAfterMs: 1500 },
+        { env, killWhen: smtp.next('data-end') },
       );
       expect(late.signal).toBe('SIGKILL');
       await new Promise((r) => setTimeout(r, 3500));
