@@ -133,11 +133,16 @@ function createWindow(stateFile: string): BrowserWindow {
 function fromOurPage(event: IpcMainInvokeEvent, window: BrowserWindow): boolean {
   const frame = event.senderFrame;
   return (
-    event.sender === window.webContents &&
-    frame !== null &&
-    frame === window.webContents.mainFrame &&
-    new URL(frame.url).origin === ORIGIN
+    event.sender === window.webContents && frame !== null && frame.parent === null && originOf(frame.url) === ORIGIN
   );
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '';
+  }
 }
 
 function lockDown(ses: Session): void {
@@ -159,7 +164,7 @@ function lockDown(ses: Session): void {
  */
 function harden(contents: WebContents): void {
   contents.on('will-navigate', (event) => {
-    if (new URL(event.url).origin === ORIGIN) return;
+    if (originOf(event.url) === ORIGIN) return;
     event.preventDefault();
     openExternally(event.url);
   });
@@ -169,7 +174,7 @@ function harden(contents: WebContents): void {
     event.preventDefault();
   });
   contents.on('will-redirect', (event) => {
-    if (new URL(event.url).origin !== ORIGIN) event.preventDefault();
+    if (originOf(event.url) !== ORIGIN) event.preventDefault();
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
