@@ -5,6 +5,7 @@ import type { InteractionRecord } from './db/interactions-repo.js';
 import type { OutboxItem } from './db/outbox-repo.js';
 import type { SubjectRecord } from './db/subjects-repo.js';
 import type { ErrorKind } from './errors.js';
+import { type KindsApi, kindSchemas } from './kinds-api.js';
 import type { DisplayMessage } from './mail/display-message.js';
 import { type Rule, ruleActionsSchema, ruleConditionsSchema } from './mail/rules.js';
 import type { SendEvent } from './send/outbox-sender.js';
@@ -18,6 +19,9 @@ const interactionFilter = z.object({
   chainId: z.number().int().positive().optional(),
   /** Outgoing letters on control: all still waiting for an answer, or only those past their due date. */
   control: z.enum(['active', 'overdue']).optional(),
+  /** Not reviewed and due for review now, or postponed to later. */
+  review: z.enum(['to-review', 'postponed']).optional(),
+  kind: z.enum(['email', 'call', 'sms', 'meeting', 'planned']).optional(),
 });
 
 /**
@@ -149,6 +153,7 @@ export const schemas = {
   setRuleEnabled: z.object({ id: z.number().int().positive(), enabled: z.boolean() }),
   rerunRules: z.object({}),
   search: z.object({ text: z.string().max(1000), limit: z.number().int().min(1).max(1000).default(50) }),
+  ...kindSchemas,
 } as const;
 
 export type AddAccountInput = z.input<typeof schemas.addAccount>;
@@ -174,7 +179,7 @@ export interface MessageView extends DisplayMessage {
   interaction: InteractionRecord;
 }
 
-export interface JournalApi {
+export interface JournalApi extends KindsApi {
   listAccounts(): Promise<AccountSummary[]>;
   addAccount(input: AddAccountInput): Promise<AccountSummary>;
   sync(input: z.input<typeof schemas.sync>): Promise<SyncAccountResult[]>;

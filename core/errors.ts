@@ -17,7 +17,11 @@ export type ErrorKind =
   /** The SMTP server refused the letter for good (any other 5xx). */
   | 'rejected'
   /** The server asked to try again later (4xx). */
-  | 'temporary';
+  | 'temporary'
+  /** The feature is switched off in the settings (calls/SMS/meetings, the review flags, the mail client). */
+  | 'disabled'
+  /** Something the action needs has not been set up yet (an SMS provider). */
+  | 'not-configured';
 
 export class InterlogError extends Error {
   constructor(

@@ -16,6 +16,8 @@ import { Journal } from './db/journal.js';
 import type { OutboxItem } from './db/outbox-repo.js';
 import type { SubjectRecord } from './db/subjects-repo.js';
 import { InterlogError } from './errors.js';
+import type { InteractionWithDetails, JournalSettings, KindsApi } from './kinds-api.js';
+import { KindsService } from './kinds-service.js';
 import { formatAddress } from './mail/addresses.js';
 import { readMessageForDisplay } from './mail/display-message.js';
 import { readListingHeaders } from './mail/header-block.js';
@@ -36,6 +38,8 @@ export interface ServiceOptions {
   secrets: SecretStore;
   /** Sync timing for tests and embedders; the defaults suit a desktop. */
   tuning?: { backoffBaseMs?: number; pollIntervalMs?: number };
+  /** The time the review lists, postponements and reminders are judged at; tests move it. */
+  clock?: () => Date;
 }
 
 /** The JournalApi over one journal file. Reads happen here; syncing runs in a worker with its own connection. */
@@ -43,10 +47,35 @@ export class JournalService implements JournalApi {
   readonly journal: Journal;
   private readonly listeners = new Set<(event: JournalEvent) => void>();
   private readonly running = new Set<SyncHandle>();
+  /** Calls, SMS, meetings, planned interactions, the flags and settings (kinds-service.ts). */
+  readonly kinds: KindsService;
 
   constructor(private readonly options: ServiceOptions) {
     this.journal = Journal.open(options.dbFile);
+    const now = options.clock ?? (() => new Date());
+    this.kinds = new KindsService(this.journal, options.secrets, now, async (letter) => {
+      const { icalEvent, ...request } = letter;
+      return this.queueLetter(schemas.send.parse(request), icalEvent);
+    });
   }
+
+  getSettings = (i: Parameters<KindsApi['getSettings']>[0]): Promise<JournalSettings> => this.kinds.getSettings(i);
+  updateSettings = (i: Parameters<KindsApi['updateSettings']>[0]) => this.kinds.updateSettings(i);
+  setSmsProvider = (i: Parameters<KindsApi['setSmsProvider']>[0]) => this.kinds.setSmsProvider(i);
+  logCall = (i: Parameters<KindsApi['logCall']>[0]): Promise<InteractionWithDetails> => this.kinds.logCall(i);
+  logSms = (i: Parameters<KindsApi['logSms']>[0]) => this.kinds.logSms(i);
+  sendSms = (i: Parameters<KindsApi['sendSms']>[0]) => this.kinds.sendSms(i);
+  addMeeting = (i: Parameters<KindsApi['addMeeting']>[0]) => this.kinds.addMeeting(i);
+  planInteraction = (i: Parameters<KindsApi['planInteraction']>[0]) => this.kinds.planInteraction(i);
+  completePlanned = (i: Parameters<KindsApi['completePlanned']>[0]) => this.kinds.completePlanned(i);
+  interactionDetails = (i: Parameters<KindsApi['interactionDetails']>[0]) => this.kinds.interactionDetails(i);
+  review = (i: Parameters<KindsApi['review']>[0]) => this.kinds.review(i);
+  control = (i: Parameters<KindsApi['control']>[0]) => this.kinds.control(i);
+  lists = (i: Parameters<KindsApi['lists']>[0] = {}) => this.kinds.lists(i);
+  dueList = (i: Parameters<KindsApi['dueList']>[0] = {}) => this.kinds.dueList(i);
+  exportCalendar = (i: Parameters<KindsApi['exportCalendar']>[0]) => this.kinds.exportCalendar(i);
+  applyMeetingReplies = (i: Parameters<KindsApi['applyMeetingReplies']>[0] = {}) => this.kinds.applyMeetingReplies(i);
+  refreshSmsStatuses = (i: Parameters<KindsApi['refreshSmsStatuses']>[0] = {}) => this.kinds.refreshSmsStatuses(i);
 
   async listAccounts(): Promise<AccountSummary[]> {
     return this.journal.accounts.list().map(summary);
@@ -119,7 +148,10 @@ export class JournalService implements JournalApi {
   /** Syncs one account, or all of them, to the current state of the server and returns what changed. */
   async sync(input: { account?: string }): Promise<SyncAccountResult[]> {
     const handle = await this.startSync(schemas.sync.parse(input).account, false);
-    return handle.result.finally(() => this.running.delete(handle));
+    const results = await handle.result.finally(() => this.running.delete(handle));
+    // Invitation replies are read once their letters are indexed, which the sync has waited for.
+    await this.kinds.applyMeetingReplies({});
+    return results;
   }
 
   /** Syncs, then keeps watching until `stop()` is called on the handle. */
@@ -153,11 +185,11 @@ export class JournalService implements JournalApi {
   }
 
   async listInteractions(input: z.input<typeof schemas.listInteractions>): Promise<InteractionRecord[]> {
-    return this.journal.interactions.list(schemas.listInteractions.parse(input));
+    return this.journal.interactions.list({ ...schemas.listInteractions.parse(input), now: this.now() });
   }
 
   async countInteractions(input: z.input<typeof schemas.countInteractions>): Promise<number> {
-    return this.journal.interactions.count(schemas.countInteractions.parse(input));
+    return this.journal.interactions.count({ ...schemas.countInteractions.parse(input), now: this.now() });
   }
 
   async getMessage(input: z.input<typeof schemas.getMessage>): Promise<MessageView> {
@@ -275,7 +307,15 @@ export class JournalService implements JournalApi {
   }
 
   async send(input: z.input<typeof schemas.send>): Promise<OutboxItem> {
-    const request = schemas.send.parse(input);
+    return this.queueLetter(schemas.send.parse(input));
+  }
+
+  private async queueLetter(
+    request: z.output<typeof schemas.send>,
+    icalEvent?: { method: string; content: string; filename: string },
+  ): Promise<OutboxItem> {
+    const features = this.journal.settings.features();
+    if (!features.mailClient) throw new InterlogError('disabled', 'The mail client is switched off in the settings.');
     const account = this.requireAccount(request.account);
     if (!account.smtp) throw new InterlogError('invalid-input', `Account "${account.name}" has no outgoing server.`);
     const basisId = request.replyToInteraction ?? request.forwardInteraction;
@@ -301,7 +341,9 @@ export class JournalService implements JournalApi {
       bcc: request.bcc.map((address) => ({ name: '', address })),
       subject: request.subject,
       text: request.text,
-      html: request.html,
+      // With HTML letters switched off the letter goes as its plain text.
+      html: features.htmlLetters ? request.html : undefined,
+      icalEvent,
       attachments: [
         ...request.attachments.map((a) => ({
           filename: a.filename,
@@ -391,9 +433,14 @@ export class JournalService implements JournalApi {
   }
 
   async close(): Promise<void> {
+    await this.kinds.close();
     for (const handle of this.running) handle.stop();
     await Promise.allSettled([...this.running].map((h) => h.result));
     this.journal.close();
+  }
+
+  private now(): string {
+    return (this.options.clock ?? (() => new Date()))().toISOString();
   }
 
   private emit(event: JournalEvent): void {

@@ -1,5 +1,6 @@
 import type { Address } from '../mail/types.js';
 import type { Db } from './database.js';
+import { LIST_CONDITIONS } from './flags-repo.js';
 
 export interface InteractionRecord {
   id: number;
@@ -23,6 +24,8 @@ export interface InteractionRecord {
   basisMessageId: string | null;
   subject: { id: number; name: string } | null;
   reviewed: boolean;
+  /** Review postponed until then (not reviewed; back in the to-review list from that time). */
+  reviewAfter: string | null;
   /** On control and still waiting for an answer. */
   onControl: boolean;
   controlDue: string | null;
@@ -36,6 +39,11 @@ export interface InteractionFilter {
   chainId?: number;
   /** 'active': on control and unanswered; 'overdue': those whose due date has passed. */
   control?: 'active' | 'overdue';
+  /** The review lists: not reviewed and due for review now, or postponed to later. */
+  review?: 'to-review' | 'postponed';
+  kind?: InteractionRecord['kind'];
+  /** The time the lists are judged at (ISO); now when omitted. */
+  now?: string;
 }
 
 interface Row {
@@ -58,13 +66,14 @@ interface Row {
   subject_id: number | null;
   subject_name: string | null;
   reviewed_at: string | null;
+  review_after: string | null;
   on_control: number;
   control_due: string | null;
   control_closed_at: string | null;
 }
 
 const SELECT = `SELECT i.id, i.kind, i.direction, i.date, i.title, i.preview, i.account_id, i.message_id AS message_row,
-  m.message_id, m.from_address, m.from_name, m.recipients, m.parse_error, i.chain_id, i.basis_id, i.reviewed_at,
+  m.message_id, m.from_address, m.from_name, m.recipients, m.parse_error, i.chain_id, i.basis_id, i.reviewed_at, i.review_after,
   i.on_control, i.control_due, i.control_closed_at, bm.message_id AS basis_message_id, s.id AS subject_id, s.name AS subject_name
   FROM interactions i LEFT JOIN messages m ON m.id = i.message_id
   LEFT JOIN interactions b ON b.id = i.basis_id LEFT JOIN messages bm ON bm.id = b.message_id
@@ -194,6 +203,7 @@ export class InteractionsRepo {
       basisMessageId: row.basis_message_id,
       subject: row.subject_id === null ? null : { id: row.subject_id, name: row.subject_name ?? '' },
       reviewed: row.reviewed_at !== null,
+      reviewAfter: row.review_after,
       onControl: row.on_control === 1 && row.control_closed_at === null,
       controlDue: row.control_due,
       controlClosedAt: row.control_closed_at,
@@ -217,12 +227,19 @@ function filterClause(filter: InteractionFilter): { clause: string; params: Arra
     where.push('i.id IN (SELECT interaction_id FROM interaction_contacts WHERE contact_id = ?)');
     params.push(filter.contactId);
   }
-  if (filter.control !== undefined) {
-    where.push('i.on_control = 1 AND i.control_closed_at IS NULL');
-    if (filter.control === 'overdue') {
-      where.push('i.control_due IS NOT NULL AND i.control_due < ?');
-      params.push(new Date().toISOString());
-    }
+  const now = filter.now ?? new Date().toISOString();
+  if (filter.control === 'active') where.push(LIST_CONDITIONS.onControl);
+  if (filter.control === 'overdue') {
+    where.push(LIST_CONDITIONS.overdue);
+    params.push(now);
+  }
+  if (filter.review !== undefined) {
+    where.push(filter.review === 'to-review' ? LIST_CONDITIONS.toReview : LIST_CONDITIONS.postponed);
+    params.push(now);
+  }
+  if (filter.kind !== undefined) {
+    where.push('i.kind = ?');
+    params.push(filter.kind);
   }
   return { clause: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
 }

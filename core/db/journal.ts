@@ -3,11 +3,14 @@ import { BlobStore } from './blob-store.js';
 import { ChainsRepo } from './chains-repo.js';
 import { ContactsRepo } from './contacts-repo.js';
 import { type Db, type OpenOptions, openDatabase } from './database.js';
+import { FlagsRepo } from './flags-repo.js';
 import { IdentitiesRepo } from './identities-repo.js';
 import { IndexRepo } from './index-repo.js';
 import { InteractionsRepo } from './interactions-repo.js';
+import { KindsRepo } from './kinds-repo.js';
 import { OutboxRepo } from './outbox-repo.js';
 import { RulesRepo } from './rules-repo.js';
+import { SettingsRepo } from './settings-repo.js';
 import { SubjectsRepo } from './subjects-repo.js';
 import { SyncRepo } from './sync-repo.js';
 
@@ -24,6 +27,9 @@ export class Journal {
   readonly rules: RulesRepo;
   readonly identities: IdentitiesRepo;
   readonly outbox: OutboxRepo;
+  readonly kinds: KindsRepo;
+  readonly flags: FlagsRepo;
+  readonly settings: SettingsRepo;
 
   private constructor(
     readonly file: string,
@@ -40,6 +46,9 @@ export class Journal {
     this.identities = new IdentitiesRepo(db);
     this.outbox = new OutboxRepo(db, this.sync);
     this.index = new IndexRepo(db, this.blobs, this.rules);
+    this.kinds = new KindsRepo(db, this.chains, this.contacts);
+    this.flags = new FlagsRepo(db);
+    this.settings = new SettingsRepo(db);
   }
 
   static open(file: string, options?: OpenOptions): Journal {

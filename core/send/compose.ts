@@ -33,6 +33,8 @@ export interface OutgoingLetter {
   attachments?: OutgoingAttachment[];
   reply?: ReplyContext | undefined;
   date?: Date;
+  /** An iCalendar object (a meeting invitation) as a text/calendar alternative and an .ics attachment. */
+  icalEvent?: { method: string; content: string; filename?: string } | undefined;
 }
 
 export interface ComposedLetter {
@@ -79,6 +81,7 @@ export async function composeLetter(letter: OutgoingLetter): Promise<ComposedLet
       ...(a.contentType ? { contentType: a.contentType } : {}),
     })),
     headers: { 'X-Mailer': 'Interlog' },
+    ...(letter.icalEvent ? { icalEvent: letter.icalEvent } : {}),
   });
   const raw = await composer.compile().build();
   // Bcc is in the envelope only; MailComposer keeps it out of the headers.
