@@ -5,6 +5,7 @@ import { InterlogError } from '../errors.js';
 import { JournalService } from '../journal-service.js';
 import { FileSecretStore } from '../secrets/file-secret-store.js';
 import { chainCommand, contactCommand, journalOptions, ruleCommand, subjectCommand } from './journal-commands.js';
+import { KIND_USAGE, kindCommand, kindOptions } from './kind-commands.js';
 import { exportLine, interactionLine, writeOut } from './output.js';
 import { progressPrinter } from './progress-bar.js';
 import { promptHidden } from './prompt.js';
@@ -37,6 +38,7 @@ Commands:
            [--has-attachment|--no-attachment] [--account NAME] [--folder PATH]
            [--set-subject ID|NAME] [--mark-reviewed] [--on-control] [--tag T]... [--continue] [--position N]
   chain INTERACTION_ID                                   (the chain as a tree)
+${KIND_USAGE}
 
 The journal is --db FILE, else $INTERLOG_DB, else ~/.local/share/interlog/journal.db.
 Passwords are read from the environment variable named by --password-env, or asked for; never from arguments.`;
@@ -67,6 +69,7 @@ export async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
       ...journalOptions,
       ...sendOptions,
+      ...kindOptions,
     },
   });
   const [command, sub, ...rest] = positionals;
@@ -120,8 +123,11 @@ export async function main(argv: string[]): Promise<number> {
         return await outboxCommand(service, [sub ?? '', ...rest].filter(Boolean));
       case 'identity':
         return await identityCommand(service, [sub ?? '', ...rest], values);
-      default:
-        throw new UsageError(`unknown command "${command}"`);
+      default: {
+        const code = await kindCommand(service, command, [sub ?? '', ...rest].filter(Boolean), values);
+        if (code === undefined) throw new UsageError(`unknown command "${command}"`);
+        return code;
+      }
     }
   } finally {
     await service.close();
