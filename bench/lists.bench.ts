@@ -74,7 +74,7 @@ const ids = journal.db.prepare<[], { id: number; kind: string; direction: string
   'SELECT id, kind, direction FROM interactions',
 );
 const all = ids.all();
-const reviewed = all.filter((r, i) => i < all.length * 0.8).map((r) => r.id);
+const reviewed = all.filter((_, i) => i < all.length * 0.8).map((r) => r.id);
 const postponed = all.filter((_, i) => i % 97 === 0).map((r) => r.id);
 const controlled = all.filter(
   (r, i) => r.direction === 'out' && (r.kind === 'email' || r.kind === 'sms') && i % 7 === 0,
