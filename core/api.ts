@@ -9,6 +9,9 @@ import { type KindsApi, kindSchemas } from './kinds-api.js';
 import type { DisplayMessage } from './mail/display-message.js';
 import { type Rule, ruleActionsSchema, ruleConditionsSchema } from './mail/rules.js';
 import type { SendEvent } from './send/outbox-sender.js';
+import type { AccountCheck } from './setup/check.js';
+import { type SetupForm, setupAccountSchema } from './setup/form.js';
+import type { Detection } from './setup/types.js';
 import type { SyncEvent } from './sync/imap/account-sync.js';
 import type { SyncAccountResult } from './sync/progress.js';
 
@@ -73,6 +76,21 @@ export const schemas = {
       message: 'deleting after some days needs leaveOnServer (without it every letter is deleted once received)',
       path: ['deleteAfterDays'],
     }),
+  /** Finds the servers for an address (provider table, autoconfig, DNS SRV, MX, probing); null when none. */
+  detectServers: z.object({ email: z.email() }),
+  /** The three-step account form (seed 004) pre-filled with detected or recommended values. */
+  accountSetupForm: z.object({
+    email: z.email(),
+    system: z.boolean().default(false),
+    senderName: z.string().trim().min(1).max(200).optional(),
+  }),
+  /** Checks the servers (a test letter to the account itself, a sign-in to the incoming server), then saves. */
+  setupAccount: setupAccountSchema,
+  /** The same check for a saved account, with its stored password. */
+  checkAccount: z.object({ name: z.string().min(1) }),
+  setSystemAccount: z.object({ name: z.string().min(1) }),
+  /** The system account; fails with kind 'not-configured' when none is set up. */
+  systemAccount: z.object({}),
   sync: z.object({ account: z.string().min(1).optional() }),
   addIdentity: z.object({
     account: z.string().min(1),
@@ -170,7 +188,13 @@ export interface AccountSummary {
   deleteAfterDays: number | null;
   lastSyncAt: string | null;
   lastError: string | null;
+  isSystem: boolean;
 }
+
+/** What setupAccount did: saved after a passing check, or not saved, with the check saying which step failed. */
+export type SetupResult =
+  | { saved: true; account: AccountSummary; check: AccountCheck; detection: Detection | null }
+  | { saved: false; check: AccountCheck; detection: Detection | null };
 
 export type JournalEvent = SyncEvent | SendEvent;
 
@@ -182,6 +206,12 @@ export interface MessageView extends DisplayMessage {
 export interface JournalApi extends KindsApi {
   listAccounts(): Promise<AccountSummary[]>;
   addAccount(input: AddAccountInput): Promise<AccountSummary>;
+  detectServers(input: z.input<typeof schemas.detectServers>): Promise<Detection | null>;
+  accountSetupForm(input: z.input<typeof schemas.accountSetupForm>): Promise<SetupForm>;
+  setupAccount(input: z.input<typeof schemas.setupAccount>): Promise<SetupResult>;
+  checkAccount(input: z.input<typeof schemas.checkAccount>): Promise<AccountCheck>;
+  setSystemAccount(input: z.input<typeof schemas.setSystemAccount>): Promise<AccountSummary>;
+  systemAccount(input: z.input<typeof schemas.systemAccount>): Promise<AccountSummary>;
   sync(input: z.input<typeof schemas.sync>): Promise<SyncAccountResult[]>;
   listInteractions(input: z.input<typeof schemas.listInteractions>): Promise<InteractionRecord[]>;
   countInteractions(input: z.input<typeof schemas.countInteractions>): Promise<number>;
@@ -219,11 +249,14 @@ export interface JournalApi extends KindsApi {
 }
 
 export type {
+  AccountCheck,
   ContactRecord,
+  Detection,
   Identity,
   InteractionRecord,
   OutboxItem,
   Rule,
+  SetupForm,
   SubjectRecord,
   SyncAccountResult,
   SyncEvent,

@@ -6,6 +6,7 @@ import {
   type JournalApi,
   type JournalEvent,
   type MessageView,
+  type SetupResult,
   schemas,
 } from './api.js';
 import type { AccountRecord } from './db/accounts-repo.js';
@@ -27,9 +28,10 @@ import { chooseIdentity } from './send/choose-identity.js';
 import { composeLetter, type ReplyContext } from './send/compose.js';
 import { attachmentsToForward } from './send/forward.js';
 import { drainOutbox } from './send/outbox-sender.js';
-import { verifySmtp } from './send/smtp.js';
-import { connectImap } from './sync/imap/connect.js';
-import { verifyPop3 } from './sync/pop3/connect.js';
+import { AccountSetup, type AccountSetupOptions } from './setup/account-setup.js';
+import type { AccountCheck } from './setup/check.js';
+import type { SetupForm } from './setup/form.js';
+import type { Detection } from './setup/types.js';
 import type { SyncAccountResult } from './sync/progress.js';
 import { type SyncHandle, startSyncWorker } from './sync/sync-host.js';
 
@@ -40,6 +42,8 @@ export interface ServiceOptions {
   tuning?: { backoffBaseMs?: number; pollIntervalMs?: number };
   /** The time the review lists, postponements and reminders are judged at; tests move it. */
   clock?: () => Date;
+  /** Server detection: the network (tests reach servers on 127.0.0.1 through it) and its time limits. */
+  setup?: AccountSetupOptions;
 }
 
 /** The JournalApi over one journal file. Reads happen here; syncing runs in a worker with its own connection. */
@@ -49,9 +53,17 @@ export class JournalService implements JournalApi {
   private readonly running = new Set<SyncHandle>();
   /** Calls, SMS, meetings, planned interactions, the flags and settings (kinds-service.ts). */
   readonly kinds: KindsService;
+  /** Detection, the account form, checks and the system account (core/setup). */
+  readonly accountSetup: AccountSetup;
 
   constructor(private readonly options: ServiceOptions) {
     this.journal = Journal.open(options.dbFile);
+    this.accountSetup = new AccountSetup(
+      this.journal,
+      options.secrets,
+      (account) => this.sendingPasswords(account),
+      options.setup,
+    );
     const now = options.clock ?? (() => new Date());
     this.kinds = new KindsService(this.journal, options.secrets, now, async (letter) => {
       const { icalEvent, ...request } = letter;
@@ -82,67 +94,35 @@ export class JournalService implements JournalApi {
   }
 
   async addAccount(input: AddAccountInput): Promise<AccountSummary> {
-    const a = schemas.addAccount.parse(input);
-    if (this.journal.accounts.byName(a.name)) {
-      throw new InterlogError('invalid-input', `An account named "${a.name}" already exists.`);
-    }
-    const settings = {
-      host: a.host,
-      port: a.port,
-      security: a.security,
-      username: a.username,
-      acceptSelfSigned: a.acceptSelfSigned,
-      timeoutMs: a.timeoutMs,
-    };
-    if (a.verify && a.protocol === 'pop3') await verifyPop3({ account: settings, password: a.password });
-    else if (a.verify) {
-      const client = await connectImap({ account: settings, password: a.password });
-      await client.logout().catch(() => client.close());
-    }
-    const smtpServer = a.smtp && {
-      host: a.smtp.host,
-      port: a.smtp.port,
-      security: a.smtp.security,
-      username: a.smtp.username ?? a.username,
-      password: a.smtp.password ?? a.password,
-      acceptSelfSigned: a.acceptSelfSigned,
-      timeoutMs: a.timeoutMs,
-    };
-    if (a.verify && smtpServer) await verifySmtp(smtpServer);
-    const secretRef = `account:${crypto.randomUUID()}`;
-    await this.options.secrets.set(secretRef, a.password);
-    const smtpSecretRef = a.smtp?.password ? `${secretRef}:smtp` : null;
-    if (smtpSecretRef && a.smtp?.password) await this.options.secrets.set(smtpSecretRef, a.smtp.password);
-    try {
-      const record = this.journal.accounts.add({
-        name: a.name,
-        email: a.email,
-        protocol: a.protocol,
-        secretRef,
-        identities: a.identities,
-        leaveOnServer: a.leaveOnServer,
-        deleteAfterDays: a.deleteAfterDays,
-        smtp: a.smtp
-          ? {
-              host: a.smtp.host,
-              port: a.smtp.port,
-              security: a.smtp.security,
-              username: a.smtp.username ?? null,
-              secretRef: smtpSecretRef,
-              popBeforeSmtp: a.smtp.popBeforeSmtp,
-            }
-          : null,
-        senderName: a.senderName ?? null,
-        copyToSent: a.copyToSent,
-        sentFolder: a.sentFolder ?? null,
-        ...settings,
-      });
-      return summary(record);
-    } catch (error) {
-      await this.options.secrets.delete(secretRef);
-      if (smtpSecretRef) await this.options.secrets.delete(smtpSecretRef);
-      throw error;
-    }
+    return summary(await this.accountSetup.add(input));
+  }
+
+  async detectServers(input: z.input<typeof schemas.detectServers>): Promise<Detection | null> {
+    return this.accountSetup.detect(schemas.detectServers.parse(input).email);
+  }
+
+  async accountSetupForm(input: z.input<typeof schemas.accountSetupForm>): Promise<SetupForm> {
+    return this.accountSetup.form(schemas.accountSetupForm.parse(input));
+  }
+
+  async setupAccount(input: z.input<typeof schemas.setupAccount>): Promise<SetupResult> {
+    const outcome = await this.accountSetup.setup(input);
+    if (!outcome.saved) return outcome;
+    const { record, ...rest } = outcome;
+    return { ...rest, account: summary(record) };
+  }
+
+  async checkAccount(input: z.input<typeof schemas.checkAccount>): Promise<AccountCheck> {
+    return this.accountSetup.check(schemas.checkAccount.parse(input).name);
+  }
+
+  async setSystemAccount(input: z.input<typeof schemas.setSystemAccount>): Promise<AccountSummary> {
+    return summary(this.accountSetup.setSystem(schemas.setSystemAccount.parse(input).name));
+  }
+
+  /** The account the app's own notifications go out from; throws 'not-configured' when none is set up. */
+  async systemAccount(_input: z.input<typeof schemas.systemAccount> = {}): Promise<AccountSummary> {
+    return summary(this.accountSetup.system());
   }
 
   /** Syncs one account, or all of them, to the current state of the server and returns what changed. */
@@ -475,5 +455,6 @@ function summary(a: AccountRecord): AccountSummary {
     deleteAfterDays: a.deleteAfterDays,
     lastSyncAt: a.lastSyncAt,
     lastError: a.lastError,
+    isSystem: a.isSystem,
   };
 }

@@ -28,6 +28,8 @@ export interface AccountRecord {
   copyToSent: boolean;
   /** The folder for copies of sent letters; null: the one the server marks \Sent. */
   sentFolder: string | null;
+  /** Seed 004: the one account the app sends its own notifications from. */
+  isSystem: boolean;
 }
 
 export interface SmtpSettings {
@@ -53,10 +55,14 @@ export type NewAccount = Omit<
   | 'senderName'
   | 'copyToSent'
   | 'sentFolder'
+  | 'isSystem'
 > & {
   identities?: string[];
 } & Partial<
-    Pick<AccountRecord, 'leaveOnServer' | 'deleteAfterDays' | 'smtp' | 'senderName' | 'copyToSent' | 'sentFolder'>
+    Pick<
+      AccountRecord,
+      'leaveOnServer' | 'deleteAfterDays' | 'smtp' | 'senderName' | 'copyToSent' | 'sentFolder' | 'isSystem'
+    >
   >;
 
 interface AccountRow {
@@ -84,6 +90,7 @@ interface AccountRow {
   copy_to_sent: number;
   sent_folder: string | null;
   sender_name: string | null;
+  is_system: number;
 }
 
 export class AccountsRepo {
@@ -91,12 +98,13 @@ export class AccountsRepo {
 
   add(account: NewAccount): AccountRecord {
     const id = writeTransaction(this.db, () => {
+      if (account.isSystem) this.db.prepare('UPDATE accounts SET is_system = 0 WHERE is_system = 1').run();
       const info = this.db
         .prepare(
           `INSERT INTO accounts (name, email, protocol, host, port, security, username, accept_self_signed, secret_ref,
              timeout_ms, leave_on_server, delete_after_days, created_at, smtp_host, smtp_port, smtp_security,
-             smtp_username, smtp_secret_ref, pop_before_smtp, copy_to_sent, sent_folder, sender_name)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             smtp_username, smtp_secret_ref, pop_before_smtp, copy_to_sent, sent_folder, sender_name, is_system)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           account.name,
@@ -121,6 +129,7 @@ export class AccountsRepo {
           account.copyToSent === false ? 0 : 1,
           account.sentFolder ?? null,
           account.senderName ?? null,
+          account.isSystem ? 1 : 0,
         );
       const accountId = Number(info.lastInsertRowid);
       const addIdentity = this.db.prepare('INSERT OR IGNORE INTO identities (account_id, address) VALUES (?, ?)');
@@ -147,6 +156,20 @@ export class AccountsRepo {
       .prepare<[], AccountRow>('SELECT * FROM accounts ORDER BY name')
       .all()
       .map((row) => this.toRecord(row));
+  }
+
+  /** The system account, if one is marked. */
+  system(): AccountRecord | undefined {
+    const row = this.db.prepare<[], AccountRow>('SELECT * FROM accounts WHERE is_system = 1').get();
+    return row && this.toRecord(row);
+  }
+
+  /** Marks the account as the system account, and no other. */
+  setSystem(id: number): void {
+    writeTransaction(this.db, () => {
+      this.db.prepare('UPDATE accounts SET is_system = 0 WHERE is_system = 1 AND id <> ?').run(id);
+      this.db.prepare('UPDATE accounts SET is_system = 1 WHERE id = ?').run(id);
+    });
   }
 
   recordSyncResult(id: number, error: string | null): void {
@@ -193,6 +216,7 @@ export class AccountsRepo {
       senderName: row.sender_name,
       copyToSent: row.copy_to_sent === 1,
       sentFolder: row.sent_folder,
+      isSystem: row.is_system === 1,
     };
   }
 }

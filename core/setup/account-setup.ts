@@ -1,0 +1,247 @@
+import crypto from 'node:crypto';
+import type { z } from 'zod';
+import { type AddAccountInput, schemas } from '../api.js';
+import type { AccountRecord } from '../db/accounts-repo.js';
+import type { Journal } from '../db/journal.js';
+import { InterlogError } from '../errors.js';
+import type { SecretStore } from '../secrets/secret-store.js';
+import { type AccountCheck, type CheckStep, type CheckTarget, checkServers, throwIfFailed } from './check.js';
+import { type DetectOptions, detectServers } from './detect.js';
+import {
+  buildSetupForm,
+  completeRequest,
+  type SetupAccountInput,
+  type SetupForm,
+  setupAccountSchema,
+  toAddAccountInput,
+} from './form.js';
+import { type Network, systemNetwork } from './network.js';
+import type { Detection } from './types.js';
+
+type NewAccount = z.output<typeof schemas.addAccount>;
+
+export interface AccountSetupOptions extends Partial<Omit<DetectOptions, 'network' | 'sources'>> {
+  /** Default: the real network. Tests give one that reaches servers on 127.0.0.1. */
+  network?: Network;
+}
+
+export type SetupOutcome =
+  | { saved: true; record: AccountRecord; check: AccountCheck; detection: Detection | null }
+  | { saved: false; check: AccountCheck; detection: Detection | null };
+
+/** The parts of an account the check needs, whether it is about to be saved or already is. */
+type Checked = Pick<
+  AccountRecord,
+  'email' | 'protocol' | 'host' | 'port' | 'security' | 'username' | 'acceptSelfSigned' | 'timeoutMs'
+> & {
+  senderName?: string | null | undefined;
+  smtp?:
+    | {
+        host: string;
+        port: number;
+        security: AccountRecord['security'];
+        username?: string | null | undefined;
+        popBeforeSmtp: boolean;
+      }
+    | null
+    | undefined;
+};
+
+function checkTarget(
+  account: Checked,
+  passwords: { incoming: string; smtp: string | null },
+  testLetter: boolean,
+): CheckTarget {
+  const { smtp } = account;
+  return {
+    email: account.email,
+    senderName: account.senderName ?? null,
+    incoming: {
+      protocol: account.protocol,
+      host: account.host,
+      port: account.port,
+      security: account.security,
+      username: account.username,
+      password: passwords.incoming,
+      acceptSelfSigned: account.acceptSelfSigned,
+      timeoutMs: account.timeoutMs,
+    },
+    outgoing: smtp
+      ? {
+          host: smtp.host,
+          port: smtp.port,
+          security: smtp.security,
+          username: smtp.username ?? account.username,
+          password: passwords.smtp ?? passwords.incoming,
+          acceptSelfSigned: account.acceptSelfSigned,
+          timeoutMs: account.timeoutMs,
+        }
+      : null,
+    popBeforeSmtp: smtp?.popBeforeSmtp ?? false,
+    testLetter,
+  };
+}
+
+function detectionFailed(detection: Detection | null): CheckStep {
+  const tried = detection ? `only part of the servers was found (${detection.source})` : 'no source knew the servers';
+  return {
+    step: 'detect',
+    ok: false,
+    server: null,
+    elapsedMs: detection?.elapsedMs ?? 0,
+    error: {
+      kind: 'not-found',
+      message: `The servers for this address could not be detected: ${tried}.`,
+      serverSaid: null,
+      hint: 'not-detected',
+      advice: 'Enter the servers by hand (the three steps of the form); the usual values are filled in.',
+    },
+  };
+}
+
+/**
+ * Adding accounts, by hand or detected, always through one path: check the servers, then store the passwords in
+ * the secret store and the rest in the journal. Also the check of saved accounts and the system account.
+ */
+export class AccountSetup {
+  private readonly detectOptions: DetectOptions;
+
+  constructor(
+    private readonly journal: Journal,
+    private readonly secrets: SecretStore,
+    /** The stored passwords of a saved account. */
+    private readonly passwords: (account: AccountRecord) => Promise<{ incoming: string; smtp: string | null }>,
+    options: AccountSetupOptions = {},
+  ) {
+    const { network, ...rest } = options;
+    this.detectOptions = { ...rest, network: network ?? systemNetwork() };
+  }
+
+  /** The plain `addAccount`: with `verify`, a sign-in to each server (no test letter); a failure throws. */
+  async add(input: AddAccountInput): Promise<AccountRecord> {
+    const account = schemas.addAccount.parse(input);
+    this.assertNameFree(account.name);
+    if (account.verify) {
+      const passwords = { incoming: account.password, smtp: account.smtp?.password ?? null };
+      throwIfFailed(await checkServers(checkTarget(account, passwords, false)));
+    }
+    return this.save(account, false);
+  }
+
+  detect(email: string): Promise<Detection | null> {
+    return detectServers(email, this.detectOptions);
+  }
+
+  async form(input: { email: string; system?: boolean; senderName?: string | undefined }): Promise<SetupForm> {
+    return buildSetupForm(input.email, await this.detect(input.email), {
+      system: input.system ?? false,
+      senderName: input.senderName,
+    });
+  }
+
+  /** The wizard's "Create": detect what is left out (with `auto`), check, and save only when the check passes. */
+  async setup(input: SetupAccountInput): Promise<SetupOutcome> {
+    const request = setupAccountSchema.parse(input);
+    const detection =
+      request.auto && (!request.incoming || !request.outgoing) ? await this.detect(request.email) : null;
+    const { incoming, outgoing } = completeRequest(
+      request,
+      { incoming: detection?.incoming ?? [], outgoing: detection?.outgoing ?? [] },
+      { keepPop3Letters: true },
+    );
+    if (!incoming || (request.auto && !outgoing)) {
+      return { saved: false, detection, check: { ok: false, steps: [detectionFailed(detection)] } };
+    }
+    const account = schemas.addAccount.parse(toAddAccountInput(request, incoming, outgoing, detection));
+    this.assertNameFree(account.name);
+    const passwords = { incoming: account.password, smtp: account.smtp?.password ?? null };
+    const check = await checkServers(checkTarget(account, passwords, true));
+    if (!check.ok) return { saved: false, check, detection };
+    return { saved: true, record: await this.save(account, request.system), check, detection };
+  }
+
+  /** Seed 004 "Проверить учетную запись": a test letter and a sign-in, with the stored passwords. */
+  async check(name: string): Promise<AccountCheck> {
+    const account = this.require(name);
+    return checkServers(checkTarget(account, await this.passwords(account), true));
+  }
+
+  setSystem(name: string): AccountRecord {
+    const account = this.require(name);
+    if (!account.smtp) {
+      throw new InterlogError(
+        'invalid-input',
+        `Account "${name}" has no outgoing server, and the system account is the one the app sends its notifications from.`,
+      );
+    }
+    this.journal.accounts.setSystem(account.id);
+    return this.require(name);
+  }
+
+  system(): AccountRecord {
+    const account = this.journal.accounts.system();
+    if (!account) {
+      throw new InterlogError(
+        'not-configured',
+        'The system account is not set up: the app has no account to send its notifications from. ' +
+          'Mark an account with an outgoing server as the system account (interlog account system NAME).',
+      );
+    }
+    return account;
+  }
+
+  private assertNameFree(name: string): void {
+    if (this.journal.accounts.byName(name)) {
+      throw new InterlogError('invalid-input', `An account named "${name}" already exists.`);
+    }
+  }
+
+  private require(name: string): AccountRecord {
+    const account = this.journal.accounts.byName(name);
+    if (!account) throw new InterlogError('not-found', `There is no account named "${name}".`);
+    return account;
+  }
+
+  /** Passwords go to the secret store, never into the journal; the journal keeps only their references. */
+  private async save(a: NewAccount, isSystem: boolean): Promise<AccountRecord> {
+    const secretRef = `account:${crypto.randomUUID()}`;
+    await this.secrets.set(secretRef, a.password);
+    const smtpSecretRef = a.smtp?.password ? `${secretRef}:smtp` : null;
+    if (smtpSecretRef && a.smtp?.password) await this.secrets.set(smtpSecretRef, a.smtp.password);
+    try {
+      return this.journal.accounts.add({
+        name: a.name,
+        email: a.email,
+        protocol: a.protocol,
+        host: a.host,
+        port: a.port,
+        security: a.security,
+        username: a.username,
+        acceptSelfSigned: a.acceptSelfSigned,
+        timeoutMs: a.timeoutMs,
+        secretRef,
+        identities: a.identities,
+        leaveOnServer: a.leaveOnServer,
+        deleteAfterDays: a.deleteAfterDays,
+        smtp: a.smtp
+          ? {
+              host: a.smtp.host,
+              port: a.smtp.port,
+              security: a.smtp.security,
+              username: a.smtp.username ?? null,
+              secretRef: smtpSecretRef,
+              popBeforeSmtp: a.smtp.popBeforeSmtp,
+            }
+          : null,
+        senderName: a.senderName ?? null,
+        copyToSent: a.copyToSent,
+        sentFolder: a.sentFolder ?? null,
+        isSystem,
+      });
+    } catch (error) {
+      await this.secrets.delete(secretRef);
+      if (smtpSecretRef) await this.secrets.delete(smtpSecretRef);
+      throw error;
+    }
+  }
+}
