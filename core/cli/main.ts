@@ -1,7 +1,6 @@
-import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { InterlogError } from '../errors.js';
+import { journalFile } from '../journal-file.js';
 import { JournalService } from '../journal-service.js';
 import { FileSecretStore } from '../secrets/file-secret-store.js';
 import { chainCommand, contactCommand, journalOptions, ruleCommand, subjectCommand } from './journal-commands.js';
@@ -77,7 +76,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return values.help ? 0 : 2;
   }
-  const dbFile = path.resolve(values.db ?? process.env.INTERLOG_DB ?? defaultJournal());
+  const dbFile = journalFile(values.db);
   const service = new JournalService({ dbFile, secrets: FileSecretStore.besideJournal(dbFile) });
   try {
     switch (command) {
@@ -205,11 +204,6 @@ async function sync(service: JournalService, v: Values): Promise<number> {
 /** Exits only once stdout and stderr are flushed: process.exit() would cut a piped export short. */
 function exitWhenFlushed(code: number): void {
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
-}
-
-function defaultJournal(): string {
-  const base = process.env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share');
-  return path.join(base, 'interlog', 'journal.db');
 }
 
 /** Runs the CLI and exits with its code; every failure is one line a person can act on. */

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { journalFile } from '../journal-file.js';
 import { JournalService } from '../journal-service.js';
 import { FileSecretStore } from '../secrets/file-secret-store.js';
 import { createDispatcher } from './dispatch.js';
@@ -30,8 +30,7 @@ async function serve(argv: string[]): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const dataHome = process.env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share');
-  const dbFile = path.resolve(values.db ?? process.env.INTERLOG_DB ?? path.join(dataHome, 'interlog', 'journal.db'));
+  const dbFile = journalFile(values.db);
   fs.mkdirSync(path.dirname(dbFile), { recursive: true });
   const service = new JournalService({ dbFile, secrets: FileSecretStore.besideJournal(dbFile) });
   const host = await startHttpHost({
