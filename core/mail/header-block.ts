@@ -3,25 +3,18 @@ import libmime from 'libmime';
 import addressparser from 'nodemailer/lib/addressparser';
 import { cleanAddressList } from './addresses.js';
 import { normalizeMessageId, parseIdList } from './message-identity.js';
-import type { Address } from './types.js';
+import type { Address, ParsedMessage } from './types.js';
 
 /** What a letter needs to be listed: its top-level header, read without touching the body. */
-export interface ListingHeaders {
-  messageId: string | null;
-  inReplyTo: string | null;
-  references: string[];
-  subject: string;
-  date: string;
-  from: Address | null;
-  to: Address[];
-  cc: Address[];
-  bcc: Address[];
-  replyTo: Address[];
+export type ListingHeaders = Pick<
+  ParsedMessage,
+  'messageId' | 'inReplyTo' | 'references' | 'subject' | 'date' | 'from' | 'to' | 'cc' | 'bcc' | 'replyTo'
+> & {
   /** A multipart/mixed letter almost always carries files; the indexer settles it exactly. */
   likelyAttachments: boolean;
   /** The journal's identity of the letter; see `messageKey`. */
   key: string;
-}
+};
 
 const MAX_HEADER = 256 * 1024;
 

@@ -4,7 +4,7 @@ import { cleanAddressList } from './addresses.js';
 import { htmlToSearchText } from './html-text.js';
 import { normalizeMessageId, parseIdList } from './message-identity.js';
 import { MAX_TEXT, walkMessage } from './mime-walk.js';
-import type { Address, AttachmentInfo, ParsedMessage } from './types.js';
+import { type Address, type AttachmentInfo, emptyParsedMessage, type ParsedMessage } from './types.js';
 
 export interface ParseHints {
   /** The server's INTERNALDATE, used when the Date header is missing or unreadable. */
@@ -29,22 +29,7 @@ export async function parseMessage(source: Buffer | Readable, hints: ParseHints 
 
 /** The general parser, exported so tests can hold the fast walker to its results. */
 export async function parseWithMailparser(source: Buffer | Readable, hints: ParseHints = {}): Promise<ParsedMessage> {
-  const result: ParsedMessage = {
-    messageId: null,
-    inReplyTo: null,
-    references: [],
-    subject: '',
-    date: hints.internalDate ?? new Date().toISOString(),
-    from: null,
-    to: [],
-    cc: [],
-    bcc: [],
-    replyTo: [],
-    text: '',
-    hasHtml: false,
-    attachments: [],
-    parseError: null,
-  };
+  const result = emptyParsedMessage(hints.internalDate ?? new Date().toISOString());
   let html = '';
   const parser = new MailParser({
     skipHtmlToText: true,

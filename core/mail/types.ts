@@ -33,3 +33,23 @@ export interface ParsedMessage {
   /** Set when the source could not be read fully; the raw source is still kept. */
   parseError: string | null;
 }
+
+/** A letter of which nothing could be read (yet): the starting point of every parse, and what a failed one keeps. */
+export function emptyParsedMessage(date: string, parseError: string | null = null): ParsedMessage {
+  return {
+    messageId: null,
+    inReplyTo: null,
+    references: [],
+    subject: '',
+    date,
+    from: null,
+    to: [],
+    cc: [],
+    bcc: [],
+    replyTo: [],
+    text: '',
+    hasHtml: false,
+    attachments: [],
+    parseError,
+  };
+}

@@ -1,7 +1,7 @@
 import type { IndexTask } from '../db/index-repo.js';
 import type { Journal } from '../db/journal.js';
 import type { IndexPool } from '../mail/index-pool.js';
-import type { ParsedMessage } from '../mail/types.js';
+import { emptyParsedMessage, type ParsedMessage } from '../mail/types.js';
 
 /** Letters per job: one transaction in the worker, large enough to amortise it. */
 const JOB = 64;
@@ -111,20 +111,6 @@ export class Indexer {
 }
 
 function unreadable(error: unknown): ParsedMessage {
-  return {
-    messageId: null,
-    inReplyTo: null,
-    references: [],
-    subject: '',
-    date: '',
-    from: null,
-    to: [],
-    cc: [],
-    bcc: [],
-    replyTo: [],
-    text: '',
-    hasHtml: false,
-    attachments: [],
-    parseError: `The letter could not be read: ${error instanceof Error ? error.message : String(error)}`,
-  };
+  const reason = error instanceof Error ? error.message : String(error);
+  return emptyParsedMessage('', `The letter could not be read: ${reason}`);
 }
