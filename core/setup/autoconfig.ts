@@ -1,5 +1,5 @@
 import { parseClientConfig, splitAddress } from './clientconfig.js';
-import { bounded, StepTimeout } from './timing.js';
+import { bounded, combineErrors } from './timing.js';
 import { type Found, isComplete, type Source, type SourceContext } from './types.js';
 
 export const DEFAULT_ISPDB_URL = 'https://autoconfig.thunderbird.net/v1.1/';
@@ -45,8 +45,7 @@ export const autoconfigSource: Source = async (ctx) => {
   // 404s and unknown hosts mean "no autoconfig here"; a broken file or a silent server is worth showing.
   const telling = errors.filter((e) => !/HTTP 404|ENOTFOUND/.test(e.message));
   if (errors.length < urls.length || !telling.length) return null;
-  if (telling.every((e) => e instanceof StepTimeout)) throw telling[0];
-  throw new Error(telling.map((e) => e.message).join('; '));
+  throw combineErrors(telling);
 };
 
 /** Thunderbird's public database of providers, by domain. */

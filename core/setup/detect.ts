@@ -5,7 +5,7 @@ import { mxDomainOf } from './mx.js';
 import type { Network } from './network.js';
 import { type Provider, providerForDomain, providerForMxDomain, providerSettings } from './providers.js';
 import { srvSource } from './srv.js';
-import { Abandoned, errorText, StepTimeout, untilAborted } from './timing.js';
+import { errorText, isTimeout, untilAborted } from './timing.js';
 import {
   type Attempt,
   type Detection,
@@ -100,8 +100,8 @@ async function runInOrder(
     }
     const elapsedMs = Math.round(settled.ms);
     if ('error' in settled) {
-      const timedOut = settled.error instanceof StepTimeout || settled.error instanceof Abandoned;
-      record({ source: name, outcome: timedOut ? 'timeout' : 'failed', detail: errorText(settled.error), elapsedMs });
+      const outcome = isTimeout(settled.error) ? 'timeout' : 'failed';
+      record({ source: name, outcome, detail: errorText(settled.error), elapsedMs });
     } else if (!settled.found) {
       record({ source: name, outcome: 'nothing', elapsedMs });
     } else if (isComplete(settled.found)) {

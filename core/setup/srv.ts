@@ -1,7 +1,7 @@
 import type { Security } from '../db/accounts-repo.js';
 import { byPreference } from './clientconfig.js';
 import type { SrvRecord } from './network.js';
-import { bounded } from './timing.js';
+import { bounded, combineErrors } from './timing.js';
 import type { ServerSettings, Source } from './types.js';
 
 // RFC 6186 (IMAP, POP3, submission) and RFC 8314 (implicit TLS). The plain-port services must use STARTTLS.
@@ -48,7 +48,7 @@ export const srvSource: Source = async (ctx) => {
   }
   const failed = answers.filter((a): a is (typeof answers)[number] & { error: Error } => 'error' in a);
   if (!servers.length && failed.length === answers.length) {
-    throw new Error(failed.map((f) => f.error.message).join('; '));
+    throw combineErrors(failed.map((f) => f.error));
   }
   if (!servers.length) return null;
   return {

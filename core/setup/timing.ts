@@ -70,6 +70,21 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<
   });
 }
 
+/** Whether the error means "no answer in time", from us, c-ares (ETIMEOUT), sockets or an aborted fetch. */
+export function isTimeout(error: unknown): boolean {
+  if (error instanceof StepTimeout || error instanceof Abandoned) return true;
+  const e = error as { code?: unknown; name?: unknown; cause?: unknown } | null;
+  // An aborted request says AbortError; its cause says whether a timeout aborted it.
+  if (e?.name === 'AbortError' && e.cause) return isTimeout(e.cause);
+  return e?.code === 'ETIMEOUT' || e?.code === 'ETIMEDOUT' || e?.name === 'TimeoutError';
+}
+
+/** One error for several failed lookups: a timeout when all timed out, else all their messages. */
+export function combineErrors(errors: readonly Error[]): Error {
+  if (errors.length && errors.every(isTimeout)) return errors[0] as Error;
+  return new Error(errors.map(errorText).join('; '));
+}
+
 export function errorText(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
