@@ -7,8 +7,15 @@ import { chainCommand, contactCommand, journalOptions, ruleCommand, subjectComma
 import { KIND_USAGE, kindCommand, kindOptions } from './kind-commands.js';
 import { exportLine, interactionLine, writeOut } from './output.js';
 import { progressPrinter } from './progress-bar.js';
-import { promptHidden } from './prompt.js';
 import { identityCommand, outboxCommand, sendCommand, sendOptions, smtpSettings } from './send-commands.js';
+import {
+  readPassword,
+  SETUP_ENV_USAGE,
+  SETUP_USAGE,
+  setupCommand,
+  setupFromEnv,
+  setupOptions,
+} from './setup-commands.js';
 import { UsageError } from './usage-error.js';
 
 const USAGE = `Usage: interlog [--db FILE] <command>
@@ -19,6 +26,7 @@ Commands:
               [--leave-on-server [--delete-after-days N]]  (POP3; otherwise letters are deleted once received)
               [--smtp HOST:PORT [--smtp-security tls|starttls|none] [--smtp-user USER] [--smtp-password-env VAR]
                [--pop-before-smtp] [--no-sent-copy] [--sent-folder PATH] [--sender-name NAME]]
+${SETUP_USAGE}
   identity add ADDR --account NAME [--company] [--default] [--display-name N] [--reply-to ADDR] [--for-subject ID]...
   identity list --account NAME
   send --account NAME --to ADDR... [--cc ADDR]... [--bcc ADDR]... [--subject S] (--text FILE | --html FILE)
@@ -40,7 +48,8 @@ Commands:
 ${KIND_USAGE}
 
 The journal is --db FILE, else $INTERLOG_DB, else ~/.local/share/interlog/journal.db.
-Passwords are read from the environment variable named by --password-env, or asked for; never from arguments.`;
+Passwords are read from the environment variable named by --password-env, or asked for; never from arguments.
+${SETUP_ENV_USAGE}`;
 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -69,6 +78,7 @@ export async function main(argv: string[]): Promise<number> {
       ...journalOptions,
       ...sendOptions,
       ...kindOptions,
+      ...setupOptions,
     },
   });
   const [command, sub, ...rest] = positionals;
@@ -77,10 +87,16 @@ export async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const dbFile = journalFile(values.db);
-  const service = new JournalService({ dbFile, secrets: FileSecretStore.besideJournal(dbFile) });
+  const service = new JournalService({
+    dbFile,
+    secrets: FileSecretStore.besideJournal(dbFile),
+    setup: setupFromEnv(process.env),
+  });
   try {
     switch (command) {
-      case 'account':
+      case 'account': {
+        const setup = await setupCommand(service, sub ?? '', rest, values);
+        if (setup !== undefined) return setup;
         if (sub === 'add') return await addAccount(service, values);
         if (sub === 'list') {
           for (const a of await service.listAccounts()) {
@@ -90,12 +106,13 @@ export async function main(argv: string[]): Promise<number> {
                 ? `synced ${a.lastSyncAt}`
                 : 'never synced';
             process.stdout.write(
-              `${a.name}\t${a.email}\t${a.protocol}://${a.host}:${a.port} (${a.security})\t${status}\n`,
+              `${a.name}\t${a.email}\t${a.protocol}://${a.host}:${a.port} (${a.security})\t${status}${a.isSystem ? '\tsystem account' : ''}\n`,
             );
           }
           return 0;
         }
         throw new UsageError(`unknown account command "${sub ?? ''}"`);
+      }
       case 'sync':
         return await sync(service, values);
       case 'export':
@@ -153,14 +170,7 @@ async function addAccount(service: JournalService, v: Values): Promise<number> {
   if (security !== 'tls' && security !== 'starttls' && security !== 'none') {
     throw new UsageError('--security must be tls, starttls or none');
   }
-  const envName = v['password-env'];
-  let password: string | undefined;
-  if (typeof envName === 'string') {
-    password = process.env[envName];
-    if (!password) throw new UsageError(`the environment variable ${envName} is empty or not set`);
-  } else {
-    password = await promptHidden(`Password for ${need('user')}: `);
-  }
+  const password = await readPassword(v, need('user'));
   const timeout = typeof v.timeout === 'string' ? Number(v.timeout) * 1000 : undefined;
   const account = await service.addAccount({
     name: need('name'),

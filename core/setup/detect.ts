@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { autoconfigSource, DEFAULT_ISPDB_URL, ispdbSource } from './autoconfig.js';
 import { splitAddress } from './clientconfig.js';
 import { guessSource } from './guess.js';
@@ -45,6 +46,12 @@ interface Outcome {
   partials: { name: SourceName; found: Found }[];
 }
 
+/** A signal every probe and lookup of a detection listens to: many more than the default warning limit of 10. */
+function fanOut(signal: AbortSignal): AbortSignal {
+  setMaxListeners(0, signal);
+  return signal;
+}
+
 const fromTable =
   (lookup: (domain: string) => Provider | undefined): Source =>
   async (ctx) => {
@@ -63,7 +70,7 @@ async function runInOrder(
   prefix: string,
 ): Promise<Outcome> {
   const stop = new AbortController();
-  const sub: SourceContext = { ...ctx, signal: AbortSignal.any([ctx.signal, stop.signal]) };
+  const sub: SourceContext = { ...ctx, signal: fanOut(AbortSignal.any([ctx.signal, stop.signal])) };
   const done = new Map<number, Settled>();
   const runs = new Map<number, Promise<Settled>>();
   const start = (index: number) => {
@@ -138,7 +145,7 @@ export async function detectServers(email: string, options: DetectOptions): Prom
     localPart: address.localPart,
     domain: address.domain,
     network: options.network,
-    signal: deadline.signal,
+    signal: fanOut(deadline.signal),
     stepTimeoutMs: options.stepTimeoutMs ?? DEFAULT_STEP_TIMEOUT_MS,
     ispdbUrl: options.ispdbUrl === undefined ? DEFAULT_ISPDB_URL : options.ispdbUrl,
   };

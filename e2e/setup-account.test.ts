@@ -1,0 +1,348 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { SetupResult } from '../core/api.js';
+import { InterlogError } from '../core/errors.js';
+import { JournalService } from '../core/journal-service.js';
+import { FileSecretStore } from '../core/secrets/file-secret-store.js';
+import type { CheckStep } from '../core/setup/check.js';
+import { runCli } from './fixtures/cli.js';
+import { localNetwork, startDns, type TestDns } from './fixtures/dns-server.js';
+import { startSmtp, type TestSmtp } from './fixtures/smtp.js';
+import { type DovecotServer, dovecotAvailable, startDovecot } from './support/dovecot.js';
+
+const available = dovecotAvailable();
+// Distinctive, so finding it in a file cannot be a coincidence.
+const PASSWORD = 'Pa55-zq7391-unique-secret';
+const USERS = ['olga@firm.test', 'user@yandex.ru', 'pop@firm.test', 'cli@firm.test'];
+
+/** Implicit TLS in front of the plain SMTP test server, with Dovecot's self-signed certificate. */
+async function tlsFront(targetPort: number, key: Buffer, cert: string): Promise<tls.Server & { port: number }> {
+  const server = tls.createServer({ key, cert }, (socket) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    socket.on('error', () => upstream.destroy());
+    upstream.on('error', () => socket.destroy());
+    socket.pipe(upstream).pipe(socket);
+  });
+  // A client that refuses the certificate hangs up mid-handshake.
+  server.on('tlsClientError', () => {});
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return Object.assign(server, { port: (server.address() as net.AddressInfo).port });
+}
+
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+const failed = (result: SetupResult, step: CheckStep['step']) => result.check.steps.find((s) => s.step === step);
+
+describe.skipIf(!available.ok)(
+  `account setup: check before saving, secrets, system account, CLI${available.ok ? '' : ` (skipped: ${available.reason})`}`,
+  () => {
+    let dovecot: DovecotServer;
+    let smtp: TestSmtp;
+    let smtps: tls.Server & { port: number };
+    let silent: net.Server;
+    let silentPort: number;
+    let dns: TestDns;
+    let dir: string;
+    let db: string;
+    let service: JournalService;
+
+    beforeAll(async () => {
+      dovecot = await startDovecot({ users: USERS.map((user) => ({ user, password: PASSWORD })), pop3: true });
+      smtp = await startSmtp(Object.fromEntries(USERS.map((u) => [u, PASSWORD])));
+      smtps = await tlsFront(smtp.port, fs.readFileSync(path.join(dovecot.root, 'key.pem')), dovecot.caPem);
+      silent = net.createServer(() => {});
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      silentPort = (silent.address() as net.AddressInfo).port;
+      // firm.test publishes its servers the RFC 6186 / 8314 way; the targets are this machine.
+      dns = await startDns({
+        '_imaps._tcp.firm.test': { SRV: [{ target: '127.0.0.1', port: dovecot.imapsPort }] },
+        '_submissions._tcp.firm.test': { SRV: [{ target: '127.0.0.1', port: smtps.port }] },
+      });
+    });
+    afterAll(async () => {
+      await dns?.close();
+      silent?.close();
+      await new Promise<void>((resolve) => (smtps ? smtps.close(() => resolve()) : resolve()));
+      await smtp?.close();
+      await dovecot?.stop();
+    });
+
+    beforeEach(() => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'interlog-setup-'));
+      db = path.join(dir, 'journal.db');
+      service = new JournalService({
+        dbFile: db,
+        secrets: FileSecretStore.besideJournal(db),
+        setup: { network: localNetwork({ dnsPort: dns.port }), ispdbUrl: null },
+      });
+      smtp.received.length = 0;
+      smtp.behaviour.refuse.clear();
+    });
+    afterEach(async () => {
+      await service.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** The three steps by hand, against the local servers. */
+    const manual = (email: string, password = PASSWORD) => ({
+      email,
+      password,
+      acceptSelfSigned: true,
+      outgoing: { username: email, host: '127.0.0.1', port: smtps.port, security: 'tls' as const },
+      incoming: {
+        protocol: 'imap' as const,
+        username: email,
+        host: '127.0.0.1',
+        port: dovecot.imapsPort,
+        security: 'tls' as const,
+      },
+    });
+
+    it('detects by SRV, refuses the self-signed certificates, and saves nothing', async () => {
+      const result = await service.setupAccount({
+        email: 'olga@firm.test',
+        password: PASSWORD,
+        auto: true,
+        name: 'Firm',
+      });
+      expect(result.saved).toBe(false);
+      expect(result.detection?.source).toBe('srv');
+      expect(failed(result, 'incoming')?.error).toMatchObject({ kind: 'tls', hint: 'certificate' });
+      expect(failed(result, 'outgoing')?.error).toMatchObject({ kind: 'tls', hint: 'certificate' });
+      expect(await service.listAccounts()).toEqual([]);
+      expect(fs.existsSync(`${db}.secrets`)).toBe(false);
+      expect(smtp.received).toEqual([]);
+    });
+
+    it('with the certificates accepted: a test letter to itself, a sign-in, then saved; no password in the journal', async () => {
+      const result = await service.setupAccount({
+        email: 'olga@firm.test',
+        password: PASSWORD,
+        auto: true,
+        name: 'Firm',
+        senderName: 'Ольга Петрова',
+        acceptSelfSigned: true,
+      });
+      expect(result.check.steps.map((s) => [s.step, s.ok])).toEqual([
+        ['incoming', true],
+        ['outgoing', true],
+      ]);
+      if (!result.saved) throw new Error('not saved');
+      expect(result.account).toMatchObject({
+        name: 'Firm',
+        protocol: 'imap',
+        port: dovecot.imapsPort,
+        isSystem: false,
+      });
+      expect(smtp.received).toHaveLength(1);
+      const letter = smtp.received[0];
+      expect(letter?.to).toEqual(['olga@firm.test']);
+      expect(letter?.from).toBe('olga@firm.test');
+      expect(letter?.user).toBe('olga@firm.test');
+      expect(letter?.raw.toString()).toMatch(/^Auto-Submitted: auto-generated\r\n/);
+      expect(letter?.raw.toString()).toContain(`<${result.check.testLetter?.messageId}>`);
+
+      // The journal, its WAL and shared memory never hold the password, in UTF-8 or UTF-16; the secrets file
+      // holds it only encrypted.
+      await service.close();
+      const needles = [Buffer.from(PASSWORD, 'utf8'), Buffer.from(PASSWORD, 'utf16le')];
+      const files = [db, `${db}-wal`, `${db}-shm`, `${db}.secrets`].filter((f) => fs.existsSync(f));
+      expect(files).toContain(`${db}.secrets`);
+      for (const file of files) {
+        const bytes = fs.readFileSync(file);
+        for (const needle of needles) expect(bytes.includes(needle), file).toBe(false);
+      }
+      service = new JournalService({ dbFile: db, secrets: FileSecretStore.besideJournal(db) });
+      // The stored password is the one that works: the same check again, for the saved account.
+      const check = await service.checkAccount({ name: 'Firm' });
+      expect(check.ok).toBe(true);
+      expect(smtp.received).toHaveLength(2);
+    });
+
+    it('checks a saved account the same way, with the refusal of the test letter explained', async () => {
+      const added = await service.setupAccount({ ...manual('olga@firm.test'), name: 'Firm' });
+      expect(added.saved).toBe(true);
+      smtp.behaviour.refuse.add('olga@firm.test');
+      const check = await service.checkAccount({ name: 'Firm' });
+      expect(check.ok).toBe(false);
+      const outgoing = check.steps.find((s) => s.step === 'outgoing');
+      expect(outgoing?.error).toMatchObject({ kind: 'relay-denied', hint: 'letter-refused' });
+      expect(outgoing?.error?.serverSaid).toMatch(/550 5\.7\.1 Relaying denied/);
+      expect(check.steps.find((s) => s.step === 'incoming')?.ok).toBe(true);
+    });
+
+    it('a wrong password: both steps fail with the servers’ own words and a hint; nothing is saved', async () => {
+      const result = await service.setupAccount(manual('olga@firm.test', 'wrong-password'));
+      expect(result.saved).toBe(false);
+      const incoming = failed(result, 'incoming')?.error;
+      expect(incoming).toMatchObject({ kind: 'auth', hint: 'wrong-password' });
+      expect(incoming?.serverSaid).toMatch(/Authentication failed/);
+      const outgoing = failed(result, 'outgoing')?.error;
+      expect(outgoing).toMatchObject({ kind: 'auth', hint: 'wrong-password' });
+      expect(outgoing?.serverSaid).toMatch(/535 5\.7\.8 Authentication credentials invalid/);
+      expect(await service.listAccounts()).toEqual([]);
+    });
+
+    it('a refused password at a provider that needs app passwords says so', async () => {
+      const result = await service.setupAccount(manual('user@yandex.ru', 'my-web-password'));
+      const incoming = failed(result, 'incoming')?.error;
+      expect(incoming?.hint).toBe('app-password');
+      expect(incoming?.advice).toMatch(/Yandex Mail accepts only an app password/);
+    });
+
+    it('a closed port and a silent one: port-blocked and timeout', async () => {
+      const input = manual('olga@firm.test');
+      const began = performance.now();
+      const result = await service.setupAccount({
+        ...input,
+        timeoutSeconds: 1,
+        incoming: { ...input.incoming, port: await closedPort() },
+        outgoing: { ...input.outgoing, port: silentPort },
+      });
+      expect(performance.now() - began).toBeLessThan(5000);
+      expect(failed(result, 'incoming')?.error).toMatchObject({ kind: 'connection-refused', hint: 'port-blocked' });
+      expect(failed(result, 'incoming')?.error?.advice).toMatch(/993 \(TLS\) or 143 \(STARTTLS\)/);
+      expect(failed(result, 'outgoing')?.error).toMatchObject({ kind: 'timeout', hint: 'timeout' });
+    });
+
+    it('the three-step form: pre-filled from detection, else the usual names; its values save', async () => {
+      const form = await service.accountSetupForm({ email: 'olga@firm.test' });
+      expect(form.steps.map((s) => s.id)).toEqual(['outgoing', 'incoming', 'account']);
+      expect(form.steps.flatMap((s) => s.fields.map((f) => f.key))).toEqual([
+        'outgoing.username',
+        'outgoing.password',
+        'outgoing.host',
+        'outgoing.port',
+        'outgoing.security',
+        'outgoing.popBeforeSmtp',
+        'incoming.username',
+        'incoming.password',
+        'incoming.host',
+        'incoming.protocol',
+        'incoming.port',
+        'incoming.security',
+        'incoming.leaveOnServer',
+        'incoming.deleteAfterDays',
+        'name',
+        'timeoutSeconds',
+      ]);
+      expect(form.detection?.source).toBe('srv');
+      expect(form.values.incoming).toMatchObject({ host: '127.0.0.1', port: dovecot.imapsPort, security: 'tls' });
+      expect(form.values.outgoing).toMatchObject({ host: '127.0.0.1', port: smtps.port, security: 'tls' });
+      expect(form.values).toMatchObject({ name: 'olga@firm.test', timeoutSeconds: 30 });
+
+      const unknown = await service.accountSetupForm({ email: 'a@unknown.test', system: true });
+      expect(unknown.detection).toBeNull();
+      expect(unknown.values.incoming).toMatchObject({ protocol: 'imap', host: 'imap.unknown.test', port: 993 });
+      expect(unknown.values.outgoing).toMatchObject({ host: 'smtp.unknown.test', port: 465, security: 'tls' });
+      expect(unknown.values.name).toBe('System account');
+
+      const saved = await service.setupAccount({ ...form.values, password: PASSWORD, acceptSelfSigned: true });
+      expect(saved.saved).toBe(true);
+      expect((await service.listAccounts()).map((a) => a.name)).toEqual(['olga@firm.test']);
+    });
+
+    it('a POP3 account through the form: signs in with POP3 and keeps the leave-on-server choice', async () => {
+      const input = manual('pop@firm.test');
+      const result = await service.setupAccount({
+        ...input,
+        name: 'Pop',
+        incoming: {
+          ...input.incoming,
+          protocol: 'pop3',
+          port: dovecot.pop3sPort as number,
+          leaveOnServer: true,
+          deleteAfterDays: 10,
+        },
+      });
+      expect(result.check.steps.find((s) => s.step === 'incoming')).toMatchObject({ ok: true });
+      expect(result.saved && result.account).toMatchObject({
+        protocol: 'pop3',
+        leaveOnServer: true,
+        deleteAfterDays: 10,
+      });
+    });
+
+    it('the system account: a clear answer when none is set up, one at a time, only with an outgoing server', async () => {
+      const missing = await service.systemAccount({}).catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(InterlogError);
+      expect((missing as InterlogError).kind).toBe('not-configured');
+      expect((missing as InterlogError).message).toMatch(/system account is not set up/);
+
+      const input = manual('olga@firm.test');
+      await service.addAccount({
+        name: 'Receive only',
+        email: 'olga@firm.test',
+        protocol: 'imap',
+        host: '127.0.0.1',
+        port: dovecot.imapsPort,
+        security: 'tls',
+        username: 'olga@firm.test',
+        password: PASSWORD,
+        acceptSelfSigned: true,
+      });
+      await expect(service.setSystemAccount({ name: 'Receive only' })).rejects.toMatchObject({ kind: 'invalid-input' });
+
+      const first = await service.setupAccount({ ...input, name: 'First', system: true });
+      expect(first.saved && first.account.isSystem).toBe(true);
+      expect((await service.systemAccount({})).name).toBe('First');
+      await service.setupAccount({ ...input, name: 'Second' });
+      await service.setSystemAccount({ name: 'Second' });
+      const accounts = await service.listAccounts();
+      expect(accounts.filter((a) => a.isSystem).map((a) => a.name)).toEqual(['Second']);
+    });
+
+    // Runs bin/interlog.js, so it needs `tsc -p tsconfig.build.json` first, as `npm test` does.
+    describe('CLI', () => {
+      const cli = (args: string[]) =>
+        runCli(['--db', db, ...args], { env: { INTERLOG_DNS_SERVERS: `127.0.0.1:${dns.port}`, PW: PASSWORD } });
+
+      it('detect prints what was found and from where; nothing found is exit 1', async () => {
+        const found = await cli(['account', 'detect', 'cli@firm.test']);
+        expect(found.code).toBe(0);
+        expect(found.stdout).toContain('Found by srv: _imaps._tcp.firm.test, _submissions._tcp.firm.test');
+        expect(found.stdout).toContain(`Incoming: imap 127.0.0.1:${dovecot.imapsPort} (tls), user cli@firm.test`);
+        expect(found.stdout).toMatch(/Tried: providers nothing, autoconfig \w+, ispdb \w+, srv found/);
+        const nothing = await cli(['account', 'detect', 'a@nowhere.test']);
+        expect(nothing.code).toBe(1);
+        expect(nothing.stderr).toMatch(/no servers found for a@nowhere\.test/);
+      });
+
+      it('add --auto checks before saving; check, system and list', async () => {
+        const add = ['account', 'add', '--auto', '--name', 'Cli', '--email', 'cli@firm.test', '--password-env', 'PW'];
+        const refused = await cli(add);
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toMatch(/incoming: imap:\/\/127\.0\.0\.1:\d+ \(tls\) FAILED \(certificate\)/);
+        expect(refused.stderr).toContain('the account was not saved');
+
+        const none = await cli(['account', 'system']);
+        expect(none.code).toBe(1);
+        expect(none.stderr).toMatch(/system account is not set up/);
+
+        const added = await cli([...add, '--accept-self-signed', '--system']);
+        expect(added.stderr).toBe('');
+        expect(added.code).toBe(0);
+        expect(added.stdout).toMatch(/Test letter <.+> accepted: 250/);
+        expect(added.stdout).toContain('Added account "Cli" (cli@firm.test');
+        expect(added.stdout).toContain('as the system account');
+
+        const check = await cli(['account', 'check', 'Cli']);
+        expect(check.code).toBe(0);
+        expect(check.stdout).toMatch(/incoming: imap:\/\/127\.0\.0\.1:\d+ \(tls\) ok/);
+        expect(check.stdout).toMatch(/outgoing: smtp:\/\/127\.0\.0\.1:\d+ \(tls\) ok/);
+        expect((await cli(['account', 'system'])).stdout).toContain('The system account is "Cli"');
+        expect((await cli(['account', 'list'])).stdout).toMatch(/^Cli\t.*\tsystem account$/m);
+      });
+    });
+  },
+);
