@@ -1,10 +1,23 @@
 import { create } from 'zustand';
-import type { AccountSummary, InteractionRecord, JournalClient, JournalEvent, MessageView } from '../core/api.js';
+import type {
+  AccountSummary,
+  ApiInput,
+  ApiOutput,
+  InteractionRecord,
+  JournalClient,
+  JournalEvent,
+  MessageView,
+  OutboxItem,
+  SubjectRecord,
+} from '../core/api.js';
 import { ApiCallError, createApiClient } from './api-client';
-import { detectLanguage, type Lang, type Translate, translator } from './i18n';
+import { detectLanguage, type Lang, type MessageKey, type Translate, translator } from './i18n';
 
 export type Order = 'newest' | 'oldest';
 export type SyncProgress = Extract<JournalEvent, { type: 'progress' }>['progress'];
+export type Settings = ApiOutput<'getSettings'>;
+export type ListCounts = ApiOutput<'lists'>;
+export type Kind = InteractionRecord['kind'];
 
 /** Rows are fetched a page at a time, as the list scrolls to them. */
 export const PAGE_SIZE = 100;
@@ -17,9 +30,19 @@ interface Page {
   rows: InteractionRecord[];
 }
 
+/** What narrows the list: a working list of the side panel, a kind, and the subject or contact being viewed. */
+export interface ListFilter {
+  review?: 'to-review' | 'postponed';
+  control?: 'active' | 'overdue';
+  kind?: Kind;
+  subject?: { id: number; name: string };
+  contact?: { id: number; name: string };
+}
+
 export interface ListState {
   order: Order;
   query: string;
+  filter: ListFilter;
   total: number;
   generation: number;
   pages: Record<number, Page>;
@@ -31,6 +54,8 @@ export interface ListState {
 export interface ReadingState {
   id: number;
   view: MessageView | null;
+  /** The chain the interaction belongs to, oldest first; empty until read. */
+  chain: InteractionRecord[];
   error: string | null;
   remoteImages: boolean;
 }
@@ -44,26 +69,77 @@ export interface SyncState {
   outcome: SyncOutcome | null;
 }
 
+/** How a letter is begun: from scratch, or as an answer to or a forward of an interaction. */
+export interface ComposeStart {
+  mode: 'new' | 'reply' | 'reply-all' | 'forward';
+  basis?: InteractionRecord;
+}
+
+/** The modal in front of the journal, if any; the ids are what a flag dialog acts on. */
+export type Dialog =
+  | { type: 'subject'; ids: number[] }
+  | { type: 'postpone'; ids: number[] }
+  | { type: 'control'; ids: number[] }
+  | { type: 'compose'; start: ComposeStart }
+  | { type: 'create'; kind: Exclude<Kind, 'email'> }
+  | { type: 'outbox' }
+  | { type: 'wizard' }
+  | { type: 'settings' };
+
+export interface Notice {
+  tone: 'ok' | 'error';
+  text: string;
+}
+
+export type SendInput = ApiInput<'send'>;
+
 export interface JournalState {
   lang: Lang;
   t: Translate;
   accounts: AccountSummary[];
+  settings: Settings | null;
+  counts: ListCounts | null;
+  subjects: SubjectRecord[];
+  outbox: OutboxItem[];
   list: ListState;
   selectedId: number | null;
+  /** Rows ticked for a bulk action; when empty, commands act on the selected row. */
+  checked: number[];
   reading: ReadingState | null;
   sync: SyncState;
+  dialog: Dialog | null;
+  menu: { x: number; y: number } | null;
+  notice: Notice | null;
   /** A failure of the app itself (the host gone, no token), shown over everything. */
   fatal: string | null;
   setLang(lang: Lang): void;
   start(): () => void;
   loadAccounts(): Promise<void>;
+  loadSidePanel(): Promise<void>;
   refresh(): Promise<void>;
   ensureRows(first: number, last: number): void;
   setQuery(query: string): void;
   setOrder(order: Order): void;
+  setFilter(filter: ListFilter): void;
+  openContact(address: string): Promise<void>;
   select(id: number | null): void;
+  toggleChecked(id: number): void;
+  clearChecked(): void;
   showImages(): void;
   syncNow(): Promise<void>;
+  openDialog(dialog: Dialog | null): void;
+  openMenu(menu: { x: number; y: number } | null): void;
+  notify(notice: Notice | null): void;
+  review(ids: number[], options?: { until?: string; undo?: boolean }): Promise<void>;
+  control(ids: number[], options?: { due?: string; done?: boolean; off?: boolean }): Promise<void>;
+  setSubject(ids: number[], subject: SubjectRecord | null): Promise<void>;
+  createSubject(name: string): Promise<SubjectRecord | null>;
+  send(input: SendInput): Promise<boolean>;
+  sendQueued(): Promise<void>;
+  outboxAction(id: number, action: 'retry' | 'cancel'): Promise<void>;
+  updateSettings(input: ApiInput<'updateSettings'>): Promise<void>;
+  /** Runs one of the "create" calls (call, SMS, meeting, planned), then shows the new interaction. */
+  create(run: () => Promise<{ interaction: InteractionRecord }>): Promise<boolean>;
 }
 
 /** The row at a list index, from the search hits or the loaded pages; undefined while its page is loading. */
@@ -74,6 +150,48 @@ export function rowAt(list: ListState, index: number): InteractionRecord | undef
 
 export function rowCount(list: ListState): number {
   return list.hits ? list.hits.length : list.total;
+}
+
+/** The loaded record of an id, from the reading pane or the list. */
+export function recordOf(state: Pick<JournalState, 'reading' | 'list'>, id: number | null): InteractionRecord | null {
+  if (id === null) return null;
+  if (state.reading?.view?.interaction.id === id) return state.reading.view.interaction;
+  const pages = state.list.hits ? [state.list.hits] : Object.values(state.list.pages).map((p) => p.rows);
+  for (const rows of pages) {
+    const found = rows.find((r) => r.id === id);
+    if (found) return found;
+  }
+  return null;
+}
+
+/** The ids a command acts on: the ticked rows, else the selected one. */
+export function targetIds(state: Pick<JournalState, 'checked' | 'selectedId'>): number[] {
+  if (state.checked.length) return state.checked;
+  return state.selectedId === null ? [] : [state.selectedId];
+}
+
+export function apiFilter(filter: ListFilter): ApiInput<'countInteractions'> {
+  return {
+    ...(filter.review ? { review: filter.review } : {}),
+    ...(filter.control ? { control: filter.control } : {}),
+    ...(filter.kind ? { kind: filter.kind } : {}),
+    ...(filter.subject ? { subjectId: filter.subject.id } : {}),
+    ...(filter.contact ? { contactId: filter.contact.id } : {}),
+  };
+}
+
+/**
+ * Search answers over the whole journal, so its hits are narrowed here by what a record carries. A contact is not
+ * among that (a record names addresses, not contacts), so a contact view searches the whole journal.
+ */
+function matches(r: InteractionRecord, filter: ListFilter, now: string): boolean {
+  if (filter.kind && r.kind !== filter.kind) return false;
+  if (filter.subject && r.subject?.id !== filter.subject.id) return false;
+  if (filter.review === 'to-review' && (r.reviewed || (r.reviewAfter !== null && r.reviewAfter > now))) return false;
+  if (filter.review === 'postponed' && (r.reviewed || r.reviewAfter === null || r.reviewAfter <= now)) return false;
+  if (filter.control && !(r.onControl && r.controlClosedAt === null)) return false;
+  if (filter.control === 'overdue' && !(r.controlDue !== null && r.controlDue < now)) return false;
+  return true;
 }
 
 function byDate(order: Order) {
@@ -99,8 +217,17 @@ export function createJournalStore(api: JournalClient, lang: Lang = detectLangua
       else console.error(error);
     };
 
+    /** A command failed: the user sees the core's own words. */
+    const failLoudly = (error: unknown) => {
+      fail(error);
+      set({ notice: { tone: 'error', text: messageOf(error) } });
+    };
+
+    const say = (key: MessageKey, params?: Record<string, string | number>) =>
+      set({ notice: { tone: 'ok', text: get().t(key, params) } });
+
     const runSearch = async () => {
-      const { query, order } = get().list;
+      const { query, order, filter } = get().list;
       const seq = ++searchSeq;
       if (!query.trim()) {
         set((s) => ({ list: { ...s.list, hits: null, searching: false } }));
@@ -108,9 +235,11 @@ export function createJournalStore(api: JournalClient, lang: Lang = detectLangua
       }
       set((s) => ({ list: { ...s.list, searching: true } }));
       try {
-        const hits = await api.search({ text: query, limit: SEARCH_LIMIT });
+        const found = await api.search({ text: query, limit: SEARCH_LIMIT });
         if (seq !== searchSeq) return;
-        set((s) => ({ list: { ...s.list, hits: hits.sort(byDate(order)), searching: false } }));
+        const now = new Date().toISOString();
+        const hits = found.filter((r) => matches(r, filter, now)).sort(byDate(order));
+        set((s) => ({ list: { ...s.list, hits, searching: false } }));
       } catch (error) {
         if (seq === searchSeq) set((s) => ({ list: { ...s.list, searching: false } }));
         fail(error);
@@ -118,12 +247,17 @@ export function createJournalStore(api: JournalClient, lang: Lang = detectLangua
     };
 
     const loadPage = async (page: number) => {
-      const { generation, order } = get().list;
+      const { generation, order, filter } = get().list;
       const key = `${generation}:${page}`;
       if (inFlight.has(key)) return;
       inFlight.add(key);
       try {
-        const rows = await api.listInteractions({ limit: PAGE_SIZE, offset: page * PAGE_SIZE, order });
+        const rows = await api.listInteractions({
+          ...apiFilter(filter),
+          limit: PAGE_SIZE,
+          offset: page * PAGE_SIZE,
+          order,
+        });
         if (get().list.generation !== generation) return;
         set((s) => ({ list: { ...s.list, pages: { ...s.list.pages, [page]: { generation, rows } } } }));
       } catch (error) {
@@ -136,8 +270,45 @@ export function createJournalStore(api: JournalClient, lang: Lang = detectLangua
     /** Many new letters arrive in bursts during a sync; one refresh per burst is enough. */
     const refreshSoon = () => {
       clearTimeout(refreshTimer);
-      refreshTimer = setTimeout(() => void get().refresh(), 300);
+      refreshTimer = setTimeout(() => void afterChange(), 300);
     };
+
+    async function readMessage(id: number, remoteImages: boolean) {
+      try {
+        const [view, chain] = await Promise.all([
+          api.getMessage({ interactionId: id, remoteImages }),
+          api.chain({ interactionId: id }),
+        ]);
+        if (get().reading?.id === id) set({ reading: { id, view, chain, error: null, remoteImages } });
+      } catch (error) {
+        if (get().reading?.id === id) {
+          set({ reading: { id, view: null, chain: [], error: messageOf(error), remoteImages } });
+        }
+        fail(error);
+      }
+    }
+
+    /** After the journal changed: the list, the counts and the letter being read all show the new state. */
+    async function afterChange() {
+      const reading = get().reading;
+      await Promise.all([
+        get().refresh(),
+        get().loadSidePanel(),
+        reading ? readMessage(reading.id, reading.remoteImages) : undefined,
+      ]);
+    }
+
+    /** Runs a flag action and tells how many rows it could not change (a letter of the wrong direction, say). */
+    async function flag(run: () => Promise<{ changed: number[]; skipped: number[] }>) {
+      try {
+        const result = await run();
+        if (result.skipped.length) say('skipped', { n: result.skipped.length });
+        else set({ notice: null });
+        await afterChange();
+      } catch (error) {
+        failLoudly(error);
+      }
+    }
 
     const onEvent = (event: JournalEvent) => {
       switch (event.type) {
@@ -156,19 +327,53 @@ export function createJournalStore(api: JournalClient, lang: Lang = detectLangua
         case 'new-mail':
           refreshSoon();
           break;
+        case 'sent':
+        case 'send-failed':
+          void loadOutbox();
+          break;
         default:
           break;
       }
+    };
+
+    async function loadOutbox() {
+      try {
+        set({ outbox: await api.listOutbox() });
+      } catch (error) {
+        fail(error);
+      }
+    }
+
+    const resetList = (patch: Partial<ListState>) => {
+      set((s) => ({ list: { ...s.list, ...patch, pages: {}, total: 0 } }));
+      void get().refresh();
     };
 
     return {
       lang,
       t: translator(lang),
       accounts: [],
-      list: { order: 'newest', query: '', total: 0, generation: 0, pages: {}, hits: null, searching: false },
+      settings: null,
+      counts: null,
+      subjects: [],
+      outbox: [],
+      list: {
+        order: 'newest',
+        query: '',
+        filter: {},
+        total: 0,
+        generation: 0,
+        pages: {},
+        hits: null,
+        searching: false,
+      },
       selectedId: null,
+      checked: [],
       reading: null,
       sync: { running: false, progress: {}, retry: {}, outcome: null },
+      dialog: null,
+      menu: null,
+      notice: null,
       fatal: null,
 
       setLang(next) {
@@ -180,6 +385,7 @@ export function createJournalStore(api: JournalClient, lang: Lang = detectLangua
         document.documentElement.lang = get().lang;
         const unsubscribe = api.onEvent(onEvent);
         void get().loadAccounts();
+        void get().loadSidePanel();
         void get().refresh();
         return unsubscribe;
       },
@@ -192,11 +398,25 @@ export function createJournalStore(api: JournalClient, lang: Lang = detectLangua
         }
       },
 
+      async loadSidePanel() {
+        try {
+          const [settings, counts, subjects] = await Promise.all([
+            api.getSettings(),
+            api.lists(),
+            api.listSubjects(),
+            loadOutbox(),
+          ]);
+          set({ settings, counts, subjects });
+        } catch (error) {
+          fail(error);
+        }
+      },
+
       async refresh() {
         const generation = get().list.generation + 1;
         set((s) => ({ list: { ...s.list, generation } }));
         try {
-          const total = await api.countInteractions({});
+          const total = await api.countInteractions(apiFilter(get().list.filter));
           if (get().list.generation !== generation) return;
           set((s) => ({ list: { ...s.list, total } }));
         } catch (error) {
@@ -235,10 +455,36 @@ export function createJournalStore(api: JournalClient, lang: Lang = detectLangua
         get().ensureRows(...lastRange);
       },
 
+      setFilter(filter) {
+        set({ checked: [] });
+        resetList({ filter });
+      },
+
+      async openContact(address) {
+        try {
+          const found = await api.listContacts({ query: address, limit: 20 });
+          const contact = found.find((c) => c.addresses.includes(address.toLowerCase())) ?? found[0];
+          if (contact) get().setFilter({ contact: { id: contact.id, name: contact.name || address } });
+        } catch (error) {
+          failLoudly(error);
+        }
+      },
+
       select(id) {
         if (id === get().selectedId) return;
-        set({ selectedId: id, reading: id === null ? null : { id, view: null, error: null, remoteImages: false } });
+        set({
+          selectedId: id,
+          reading: id === null ? null : { id, view: null, chain: [], error: null, remoteImages: false },
+        });
         if (id !== null) void readMessage(id, false);
+      },
+
+      toggleChecked(id) {
+        set((s) => ({ checked: s.checked.includes(id) ? s.checked.filter((c) => c !== id) : [...s.checked, id] }));
+      },
+
+      clearChecked() {
+        set({ checked: [] });
       },
 
       showImages() {
@@ -258,20 +504,110 @@ export function createJournalStore(api: JournalClient, lang: Lang = detectLangua
           fail(error);
         }
         set((s) => ({ sync: { ...s.sync, running: false, progress: {}, outcome } }));
-        await Promise.all([get().loadAccounts(), get().refresh()]);
+        await Promise.all([get().loadAccounts(), afterChange()]);
+      },
+
+      openDialog(dialog) {
+        set({ dialog, menu: null });
+        if (dialog?.type === 'outbox') void loadOutbox();
+      },
+
+      openMenu(menu) {
+        set({ menu });
+      },
+
+      notify(notice) {
+        set({ notice });
+      },
+
+      review(ids, options = {}) {
+        return flag(() => api.review({ ids, ...options }));
+      },
+
+      control(ids, options = {}) {
+        return flag(() => api.control({ ids, ...options }));
+      },
+
+      async setSubject(ids, subject) {
+        try {
+          // A subject belongs to a chain, so ticking two letters of one chain sets it once per letter, harmlessly.
+          for (const id of ids) await api.setSubject({ interactionId: id, subjectId: subject?.id ?? null });
+          set({ notice: null });
+          await afterChange();
+        } catch (error) {
+          failLoudly(error);
+        }
+      },
+
+      async createSubject(name) {
+        try {
+          const subject = await api.createSubject({ name });
+          await get().loadSidePanel();
+          return subject;
+        } catch (error) {
+          failLoudly(error);
+          return null;
+        }
+      },
+
+      async send(input) {
+        try {
+          await api.send(input);
+        } catch (error) {
+          failLoudly(error);
+          return false;
+        }
+        say('queued');
+        set({ dialog: null });
+        await afterChange();
+        await get().sendQueued();
+        return true;
+      },
+
+      async sendQueued() {
+        try {
+          const { sent, failed } = await api.sendQueued();
+          if (failed) set({ notice: { tone: 'error', text: get().t('sendFailed', { n: failed }) } });
+          else if (sent) say('sent', { n: sent });
+        } catch (error) {
+          failLoudly(error);
+        }
+        await Promise.all([loadOutbox(), afterChange()]);
+      },
+
+      async outboxAction(id, action) {
+        try {
+          await api.outboxAction({ id, action });
+        } catch (error) {
+          failLoudly(error);
+        }
+        if (action === 'retry') await get().sendQueued();
+        else await loadOutbox();
+      },
+
+      async updateSettings(input) {
+        try {
+          set({ settings: await api.updateSettings(input) });
+        } catch (error) {
+          failLoudly(error);
+        }
+      },
+
+      async create(run) {
+        try {
+          const { interaction } = await run();
+          set({ dialog: null, notice: null });
+          await afterChange();
+          get().select(interaction.id);
+          return true;
+        } catch (error) {
+          failLoudly(error);
+          return false;
+        }
       },
     };
-
-    async function readMessage(id: number, remoteImages: boolean) {
-      try {
-        const view = await api.getMessage({ interactionId: id, remoteImages });
-        if (get().reading?.id === id) set({ reading: { id, view, error: null, remoteImages } });
-      } catch (error) {
-        if (get().reading?.id === id) set({ reading: { id, view: null, error: messageOf(error), remoteImages } });
-        fail(error);
-      }
-    }
   });
 }
 
-export const useJournal = createJournalStore(createApiClient());
+export const api = createApiClient();
+export const useJournal = createJournalStore(api);

@@ -2,6 +2,7 @@ import type { AccountSummary } from '../../core/api.js';
 import { listDate } from '../format';
 import { LANGUAGES, type Lang } from '../i18n';
 import { type SyncProgress, useJournal } from '../store';
+import { ListsPanel } from './ListsPanel';
 
 interface StatusProps {
   account: AccountSummary;
@@ -35,7 +36,7 @@ function AccountStatus({ account, progress, retry }: StatusProps) {
   );
 }
 
-/** The side panel: the accounts with their state, the sync command and the language. */
+/** The side panel: the working lists, the accounts with their state, the sync command and the language. */
 export function AccountsPanel() {
   const accounts = useJournal((s) => s.accounts);
   const sync = useJournal((s) => s.sync);
@@ -43,6 +44,7 @@ export function AccountsPanel() {
   const t = useJournal((s) => s.t);
   const lang = useJournal((s) => s.lang);
   const setLang = useJournal((s) => s.setLang);
+  const openDialog = useJournal((s) => s.openDialog);
   return (
     <aside className="side">
       <h1 className="brand">Interlog</h1>
@@ -61,6 +63,7 @@ export function AccountsPanel() {
             : t('syncFailed', { message: sync.outcome.message })}
         </p>
       ) : null}
+      <ListsPanel />
       <h2>{t('accounts')}</h2>
       {accounts.length === 0 ? <p className="hint">{t('noAccounts')}</p> : null}
       <ul className="accounts">
@@ -72,6 +75,12 @@ export function AccountsPanel() {
           </li>
         ))}
       </ul>
+      <button type="button" className="secondary" onClick={() => openDialog({ type: 'wizard' })}>
+        {t('addAccount')}
+      </button>
+      <button type="button" className="secondary" onClick={() => openDialog({ type: 'settings' })}>
+        {t('settings')}
+      </button>
       <label className="language">
         {t('language')}
         <select value={lang} onChange={(event) => setLang(event.target.value as Lang)}>

@@ -8,31 +8,65 @@ import { VirtualList } from './VirtualList';
 
 export const ROW_HEIGHT = 28;
 
+/** The on-control mark: a due date, "overdue", or "answered" once the control is closed. */
+function ControlMark({ record, lang, t }: { record: InteractionRecord; lang: Lang; t: Translate }) {
+  if (record.controlClosedAt) return <span title={t('controlClosed')}>✓</span>;
+  if (!record.onControl) return null;
+  const overdue = record.controlDue !== null && record.controlDue < new Date().toISOString();
+  const label = record.controlDue
+    ? t(overdue ? 'controlOverdue' : 'controlUntil', { time: listDate(record.controlDue, lang) })
+    : t('onControl');
+  return (
+    <span className={`flag${overdue ? ' overdue' : ''}`} role="img" title={label} aria-label={label}>
+      ⚑
+    </span>
+  );
+}
+
 function Row({
   record,
   selected,
+  checked,
   lang,
   t,
 }: {
   record: InteractionRecord;
   selected: boolean;
+  checked: boolean;
   lang: Lang;
   t: Translate;
 }) {
   const select = useJournal((s) => s.select);
+  const toggleChecked = useJournal((s) => s.toggleChecked);
+  const openMenu = useJournal((s) => s.openMenu);
   const who = correspondent(record);
   const attachments = record.attachments.length;
+  const postponed = !record.reviewed && record.reviewAfter !== null;
   return (
     // biome-ignore lint/a11y/useKeyWithClickEvents: the list takes focus and moves the selection with the arrow keys
     <div
-      className={`cells${selected ? ' selected' : ''}${record.reviewed ? '' : ' unreviewed'}`}
+      className={`cells${selected ? ' selected' : ''}${record.reviewed ? '' : ' unreviewed'}${checked ? ' checked' : ''}`}
       role="option"
       id={`interaction-${record.id}`}
       tabIndex={-1}
       aria-selected={selected}
       data-id={record.id}
       onClick={() => select(record.id)}
+      onContextMenu={(event) => {
+        event.preventDefault();
+        select(record.id);
+        openMenu({ x: event.clientX, y: event.clientY });
+      }}
     >
+      <span className="cell tick">
+        <input
+          type="checkbox"
+          checked={checked}
+          aria-label={t('tick', { title: record.title || t('noTitle') })}
+          onClick={(event) => event.stopPropagation()}
+          onChange={() => toggleChecked(record.id)}
+        />
+      </span>
       <span className="cell date">{listDate(record.date, lang)}</span>
       <span className="cell kind">
         <KindIcon kind={record.kind} t={t} />
@@ -46,6 +80,9 @@ function Row({
       <span className="cell title" title={record.title}>
         {record.title || t('noTitle')}
       </span>
+      <span className="cell subject" title={record.subject?.name}>
+        {record.subject?.name}
+      </span>
       <span className="cell attachments">
         {attachments > 0 ? (
           <>
@@ -53,6 +90,18 @@ function Row({
             {attachments > 1 ? attachments : null}
           </>
         ) : null}
+      </span>
+      <span className="cell reviewed">
+        {record.reviewed ? (
+          <span role="img" title={t('reviewed')} aria-label={t('reviewed')}>
+            ✓
+          </span>
+        ) : postponed ? (
+          <span title={t('postponedUntil', { time: listDate(record.reviewAfter ?? '', lang) })}>◷</span>
+        ) : null}
+      </span>
+      <span className="cell control">
+        <ControlMark record={record} lang={lang} t={t} />
       </span>
     </div>
   );
@@ -70,6 +119,7 @@ function Placeholder() {
 export function InteractionList() {
   const list = useJournal((s) => s.list);
   const selectedId = useJournal((s) => s.selectedId);
+  const checked = useJournal((s) => s.checked);
   const lang = useJournal((s) => s.lang);
   const t = useJournal((s) => s.t);
   const ensureRows = useJournal((s) => s.ensureRows);
@@ -110,13 +160,24 @@ export function InteractionList() {
 
   const renderRow = (index: number) => {
     const record = rowAt(list, index);
-    return record ? <Row record={record} selected={record.id === selectedId} lang={lang} t={t} /> : <Placeholder />;
+    return record ? (
+      <Row
+        record={record}
+        selected={record.id === selectedId}
+        checked={checked.includes(record.id)}
+        lang={lang}
+        t={t}
+      />
+    ) : (
+      <Placeholder />
+    );
   };
 
   const nextOrder = list.order === 'newest' ? 'oldest' : 'newest';
   return (
     <section className="list" aria-label={t('interactions')}>
       <div className="cells header">
+        <span className="cell tick" />
         <button
           type="button"
           className="cell date sort"
@@ -129,12 +190,27 @@ export function InteractionList() {
         <span className="cell direction" title={t('columnDirection')} />
         <span className="cell correspondent">{t('columnCorrespondent')}</span>
         <span className="cell title">{t('columnTitle')}</span>
+        <span className="cell subject">{t('subject')}</span>
         <span className="cell attachments" title={t('columnAttachments')}>
           <PaperclipIcon label={t('columnAttachments')} />
         </span>
+        <span className="cell reviewed" title={t('reviewed')}>
+          ✓
+        </span>
+        <span className="cell control" title={t('onControl')}>
+          ⚑
+        </span>
       </div>
       {count === 0 ? (
-        <p className="empty">{list.query ? (list.searching ? t('loading') : t('noResults')) : t('emptyJournal')}</p>
+        <p className="empty">
+          {list.query
+            ? list.searching
+              ? t('loading')
+              : t('noResults')
+            : Object.keys(list.filter).length
+              ? t('emptyList')
+              : t('emptyJournal')}
+        </p>
       ) : (
         <VirtualList
           count={count}

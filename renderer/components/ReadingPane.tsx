@@ -1,19 +1,96 @@
-import { useState } from 'react';
-import type { MessageView } from '../../core/api.js';
-import { addressText, fileSize, fullDate } from '../format';
+import { type ReactNode, useState } from 'react';
+import type { InteractionRecord, MessageView } from '../../core/api.js';
+import { addressText, correspondent, fileSize, fullDate, listDate } from '../format';
 import type { Lang, Translate } from '../i18n';
 import { letterDocument } from '../letter-document';
 import { useJournal } from '../store';
-import { KindIcon, PaperclipIcon } from './Icons';
+import { DirectionIcon, KindIcon, PaperclipIcon } from './Icons';
+
+/** Reviewed, postponed, on control: the flags of the interaction in words. */
+function flagWords(r: InteractionRecord, lang: Lang, t: Translate): string[] {
+  const words: string[] = [];
+  if (r.reviewed) words.push(t('reviewed'));
+  else if (r.reviewAfter) words.push(t('postponedUntil', { time: listDate(r.reviewAfter, lang) }));
+  if (r.controlClosedAt) words.push(t('controlClosed'));
+  else if (r.onControl) {
+    words.push(r.controlDue ? t('controlUntil', { time: listDate(r.controlDue, lang) }) : t('onControl'));
+  }
+  return words;
+}
+
+/** The letters of the chain, oldest first, indented by how deep each answer is; a click opens one. */
+function Chain({ chain, current }: { chain: InteractionRecord[]; current: number }) {
+  const select = useJournal((s) => s.select);
+  const lang = useJournal((s) => s.lang);
+  const t = useJournal((s) => s.t);
+  if (chain.length < 2) return null;
+  const depth = new Map<number, number>();
+  for (const r of chain) depth.set(r.id, r.basisId === null ? 0 : (depth.get(r.basisId) ?? 0) + 1);
+  return (
+    <nav className="chain" aria-label={t('chain', { n: chain.length })}>
+      <h3>{t('chain', { n: chain.length })}</h3>
+      <ol>
+        {chain.map((r) => (
+          <li key={r.id} style={{ paddingLeft: `${Math.min(depth.get(r.id) ?? 0, 8) * 12}px` }}>
+            <button
+              type="button"
+              className="chain-item"
+              aria-current={r.id === current ? 'true' : undefined}
+              onClick={() => select(r.id)}
+            >
+              <DirectionIcon direction={r.direction} t={t} />
+              <span className="chain-date">{listDate(r.date, lang)}</span>
+              <span className="chain-who">{correspondent(r) || t('unknownSender')}</span>
+              <span className="chain-title">{r.title || t('noTitle')}</span>
+              {r.subject ? <span className="chain-subject">{r.subject.name}</span> : null}
+            </button>
+          </li>
+        ))}
+      </ol>
+    </nav>
+  );
+}
 
 function Headers({ view, lang, t }: { view: MessageView; lang: Lang; t: Translate }) {
+  const setFilter = useJournal((s) => s.setFilter);
+  const openContact = useJournal((s) => s.openContact);
   const r = view.interaction;
-  const rows: Array<[string, string]> = [];
-  if (r.from) rows.push([t('from'), addressText(r.from)]);
+  const from = r.from;
+  const rows: Array<[string, ReactNode]> = [];
+  if (from) {
+    rows.push([
+      t('from'),
+      <button
+        key="from"
+        type="button"
+        className="link"
+        title={t('openContact')}
+        onClick={() => void openContact(from.address)}
+      >
+        {addressText(from)}
+      </button>,
+    ]);
+  }
   if (r.to.length) rows.push([t('to'), r.to.map(addressText).join(', ')]);
   if (r.cc.length) rows.push([t('cc'), r.cc.map(addressText).join(', ')]);
   rows.push([t('date'), fullDate(r.date, lang)]);
-  if (r.subject) rows.push([t('subject'), r.subject.name]);
+  const subject = r.subject;
+  if (subject) {
+    rows.push([
+      t('subject'),
+      <button
+        key="subject"
+        type="button"
+        className="link subject-link"
+        title={t('openSubject')}
+        onClick={() => setFilter({ subject: { id: subject.id, name: subject.name } })}
+      >
+        {subject.name}
+      </button>,
+    ]);
+  }
+  const flags = flagWords(r, lang, t);
+  if (flags.length) rows.push([t('flags'), flags.join(' · ')]);
   if (r.folders.length) rows.push([t('folders'), r.folders.join(', ')]);
   return (
     <header className="letter-head">
@@ -46,7 +123,15 @@ function Headers({ view, lang, t }: { view: MessageView; lang: Lang; t: Translat
 }
 
 /** The letter itself; keyed by interaction, so each letter opens in its formatted view. */
-function Letter({ view, remoteImages }: { view: MessageView; remoteImages: boolean }) {
+function Letter({
+  view,
+  chain,
+  remoteImages,
+}: {
+  view: MessageView;
+  chain: InteractionRecord[];
+  remoteImages: boolean;
+}) {
   const showImages = useJournal((s) => s.showImages);
   const lang = useJournal((s) => s.lang);
   const t = useJournal((s) => s.t);
@@ -55,6 +140,7 @@ function Letter({ view, remoteImages }: { view: MessageView; remoteImages: boole
   return (
     <section className="reading" aria-label={view.interaction.title}>
       <Headers view={view} lang={lang} t={t} />
+      <Chain chain={chain} current={view.interaction.id} />
       <div className="letter-tools">
         {view.html !== null ? (
           <fieldset className="segmented">
@@ -104,5 +190,5 @@ export function ReadingPane() {
     );
   }
   if (!reading.view) return <section className="reading empty-reading">{t('loading')}</section>;
-  return <Letter key={reading.id} view={reading.view} remoteImages={reading.remoteImages} />;
+  return <Letter key={reading.id} view={reading.view} chain={reading.chain} remoteImages={reading.remoteImages} />;
 }

@@ -1,0 +1,219 @@
+import { type ChangeEvent, useEffect, useState } from 'react';
+import type { ApiOutput, InteractionRecord } from '../../core/api.js';
+import { fileSize } from '../format';
+import { api, type ComposeStart, type SendInput, useJournal } from '../store';
+import { CancelButton, isoFromLocal, Modal } from './Modal';
+
+type Identity = ApiOutput<'listIdentities'>[number];
+type Attachment = NonNullable<SendInput['attachments']>[number] & { size: number; key: number };
+
+/** Two files may share a name, so each picked file gets its own key. */
+let nextKey = 0;
+
+/** "a@x, b@y; c@z" → the addresses; the core checks each one. */
+function addressList(text: string): string[] {
+  return text
+    .split(/[\s,;]+/)
+    .map((a) => a.trim())
+    .filter(Boolean);
+}
+
+/** One "Re:" or "Fwd:", not a pile of them; the core does the same for a subject it fills in itself. */
+function answerSubject(title: string, mode: ComposeStart['mode']): string {
+  if (mode === 'new') return '';
+  const bare = title.replace(/^((re|fwd?|aw|wg|ответ|пересл)(\[\d+\])?:\s*)+/i, '');
+  return `${mode === 'forward' ? 'Fwd' : 'Re'}: ${bare}`;
+}
+
+/** Who an answer goes to: the sender of an incoming letter, the recipients of one's own; all of them for "all". */
+function recipients(basis: InteractionRecord | undefined, mode: ComposeStart['mode'], own: Set<string>) {
+  if (!basis || mode === 'new' || mode === 'forward') return { to: '', cc: '' };
+  const first = basis.direction === 'in' && basis.from ? [basis.from] : basis.to;
+  const to = first.map((a) => a.address);
+  const cc =
+    mode === 'reply-all'
+      ? [...basis.to, ...basis.cc].map((a) => a.address).filter((a) => !own.has(a.toLowerCase()) && !to.includes(a))
+      : [];
+  return { to: to.join(', '), cc: cc.join(', ') };
+}
+
+function readFile(file: File): Promise<Attachment> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onerror = () => reject(reader.error);
+    reader.onload = () => {
+      const url = String(reader.result);
+      resolve({
+        filename: file.name,
+        contentBase64: url.slice(url.indexOf(',') + 1),
+        ...(file.type ? { contentType: file.type } : {}),
+        size: file.size,
+        key: nextKey++,
+      });
+    };
+    reader.readAsDataURL(file);
+  });
+}
+
+/** A new letter, a reply or a forward: queued in the outbox by "Send", then sent at once. */
+export function ComposeDialog({ start }: { start: ComposeStart }) {
+  const accounts = useJournal((s) => s.accounts);
+  const settings = useJournal((s) => s.settings);
+  const send = useJournal((s) => s.send);
+  const lang = useJournal((s) => s.lang);
+  const t = useJournal((s) => s.t);
+  const { basis, mode } = start;
+  const [account, setAccount] = useState(
+    () => accounts.find((a) => a.id === basis?.accountId)?.name ?? accounts[0]?.name ?? '',
+  );
+  const [identities, setIdentities] = useState<Identity[]>([]);
+  const [from, setFrom] = useState('');
+  const own = new Set([...identities.map((i) => i.address), ...accounts.map((a) => a.email.toLowerCase())]);
+  const initial = recipients(basis, mode, own);
+  const [to, setTo] = useState(initial.to);
+  const [cc, setCc] = useState(initial.cc);
+  const [subject, setSubject] = useState(() => answerSubject(basis?.title ?? '', mode));
+  const [text, setText] = useState('');
+  const [attachments, setAttachments] = useState<Attachment[]>([]);
+  const [onControl, setOnControl] = useState(false);
+  const [due, setDue] = useState('');
+  const [sending, setSending] = useState(false);
+
+  useEffect(() => {
+    if (!account) return;
+    let current = true;
+    api.listIdentities({ account }).then(
+      (list) => {
+        if (!current) return;
+        setIdentities(list);
+        setFrom((list.find((i) => i.isDefault) ?? list[0])?.address ?? '');
+      },
+      () => current && setIdentities([]),
+    );
+    return () => {
+      current = false;
+    };
+  }, [account]);
+
+  const addFiles = async (event: ChangeEvent<HTMLInputElement>) => {
+    const files = [...(event.target.files ?? [])];
+    event.target.value = '';
+    const read = await Promise.all(files.map(readFile));
+    setAttachments((list) => [...list, ...read]);
+  };
+
+  const submit = async () => {
+    setSending(true);
+    await send({
+      account,
+      ...(from ? { from } : {}),
+      to: addressList(to),
+      cc: addressList(cc),
+      subject,
+      text,
+      attachments: attachments.map(({ size: _size, key: _key, ...a }) => a),
+      ...(mode === 'reply' || mode === 'reply-all' ? { replyToInteraction: basis?.id } : {}),
+      ...(mode === 'forward' ? { forwardInteraction: basis?.id } : {}),
+      onControl,
+      ...(onControl && due ? { controlDue: isoFromLocal(due) } : {}),
+    });
+    setSending(false);
+  };
+
+  const title = t(mode === 'new' ? 'composeNew' : mode === 'forward' ? 'cmdForward' : 'cmdReply');
+  return (
+    <Modal
+      title={title}
+      wide
+      onSubmit={() => void submit()}
+      actions={
+        <>
+          <CancelButton />
+          <button type="submit" className="primary" disabled={sending || !account}>
+            {sending ? t('sending') : t('send')}
+          </button>
+        </>
+      }
+    >
+      <div className="compose">
+        {accounts.length > 1 ? (
+          <label className="field">
+            {t('account')}
+            <select value={account} onChange={(e) => setAccount(e.target.value)}>
+              {accounts.map((a) => (
+                <option key={a.id} value={a.name}>
+                  {a.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
+        <label className="field">
+          {t('from')}
+          <select value={from} onChange={(e) => setFrom(e.target.value)}>
+            {identities.map((i) => (
+              <option key={i.id} value={i.address}>
+                {i.displayName ? `${i.displayName} <${i.address}>` : i.address}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          {t('to')}
+          {/* biome-ignore lint/a11y/noAutofocus: a new letter starts with its recipient */}
+          <input value={to} autoFocus={mode !== 'reply'} onChange={(e) => setTo(e.target.value)} />
+        </label>
+        <label className="field">
+          {t('cc')}
+          <input value={cc} onChange={(e) => setCc(e.target.value)} />
+        </label>
+        <label className="field">
+          {t('subjectLine')}
+          <input value={subject} onChange={(e) => setSubject(e.target.value)} />
+        </label>
+        <label className="field grow">
+          {t('text')}
+          {/* biome-ignore lint/a11y/noAutofocus: a reply starts with its text */}
+          <textarea value={text} rows={10} autoFocus={mode === 'reply'} onChange={(e) => setText(e.target.value)} />
+        </label>
+        {basis && mode !== 'new' ? <p className="hint">{t(mode === 'forward' ? 'forwardHint' : 'quoteHint')}</p> : null}
+        <div className="attachments-row">
+          <label className="file-pick">
+            {t('attach')}
+            <input type="file" multiple onChange={(e) => void addFiles(e)} />
+          </label>
+          <ul className="attachment-list" aria-label={t('attachments')}>
+            {attachments.map((a) => (
+              <li key={a.key}>
+                <span className="attachment-name">{a.filename}</span>
+                <span className="attachment-size">{fileSize(a.size, lang)}</span>
+                <button
+                  type="button"
+                  className="link"
+                  aria-label={t('remove', { name: a.filename })}
+                  onClick={() => setAttachments((list) => list.filter((other) => other.key !== a.key))}
+                >
+                  ×
+                </button>
+              </li>
+            ))}
+          </ul>
+        </div>
+        {settings?.reviewFlags !== false ? (
+          <div className="control-row">
+            <label className="check">
+              <input type="checkbox" checked={onControl} onChange={(e) => setOnControl(e.target.checked)} />
+              {t('putOnControl')}
+            </label>
+            {onControl ? (
+              <label className="field inline">
+                {t('controlDue')}
+                <input type="datetime-local" value={due} onChange={(e) => setDue(e.target.value)} />
+              </label>
+            ) : null}
+          </div>
+        ) : null}
+      </div>
+    </Modal>
+  );
+}
