@@ -310,7 +310,7 @@ describe.skipIf(!available.ok)(
       it('detect prints what was found and from where; nothing found is exit 1', async () => {
         const found = await cli(['account', 'detect', 'cli@firm.test']);
         expect(found.code).toBe(0);
-        expect(found.stdout).toContain('Found by srv: _imaps._tcp.firm.test, _submissions._tcp.firm.test');
+        expect(found.stdout).toContain('Found by DNS SRV: _imaps._tcp.firm.test, _submissions._tcp.firm.test');
         expect(found.stdout).toContain(`Incoming: imap 127.0.0.1:${dovecot.imapsPort} (tls), user cli@firm.test`);
         expect(found.stdout).toMatch(/Tried: providers nothing, autoconfig \w+, ispdb \w+, srv found/);
         const nothing = await cli(['account', 'detect', 'a@nowhere.test']);

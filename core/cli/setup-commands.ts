@@ -3,7 +3,7 @@ import type { JournalService } from '../journal-service.js';
 import type { AccountSetupOptions } from '../setup/account-setup.js';
 import type { AccountCheck } from '../setup/check.js';
 import { systemNetwork } from '../setup/network.js';
-import type { Detection, ServerSettings } from '../setup/types.js';
+import type { Detection, ServerSettings, SourceName } from '../setup/types.js';
 import type { Values } from './journal-commands.js';
 import { writeOut } from './output.js';
 import { promptHidden } from './prompt.js';
@@ -45,11 +45,21 @@ function serverLine(s: ServerSettings): string {
   return `${s.protocol} ${s.host}:${s.port} (${s.security}), user ${s.username}`;
 }
 
+const SOURCE_NAMES: Record<SourceName, string> = {
+  providers: 'the provider table',
+  autoconfig: 'autoconfig',
+  ispdb: 'the ISPDB',
+  srv: 'DNS SRV',
+  mx: 'the MX host',
+  guess: 'probing',
+};
+
 function detectionLines(d: Detection): string[] {
-  const via = d.viaMx ? ` of ${d.viaMx.domain}, the domain of the MX host ${d.viaMx.host}` : '';
-  const from = d.source === 'mx' && d.viaMx ? `${d.viaMx.source}${via}` : d.source;
+  const from = d.viaMx
+    ? `${SOURCE_NAMES[d.viaMx.source]} of ${d.viaMx.domain}, the domain of the MX host ${d.viaMx.host}`
+    : SOURCE_NAMES[d.source];
   const lines = [`Found by ${from}: ${d.detail} (${d.elapsedMs} ms)`];
-  if (d.outgoingSource) lines.push(`Outgoing server found by ${d.outgoingSource}.`);
+  if (d.outgoingSource) lines.push(`Outgoing server found by ${SOURCE_NAMES[d.outgoingSource]}.`);
   if (d.provider) lines.push(`Provider: ${d.provider.name}`);
   const list = (title: string, servers: ServerSettings[]) => {
     const [best, ...others] = servers;

@@ -56,7 +56,7 @@ const fromTable =
   (lookup: (domain: string) => Provider | undefined): Source =>
   async (ctx) => {
     const provider = lookup(ctx.domain);
-    return provider ? providerSettings(provider, splitAddress(ctx.email), `built-in table: ${provider.name}`) : null;
+    return provider ? providerSettings(provider, splitAddress(ctx.email), provider.name) : null;
   };
 
 /**
