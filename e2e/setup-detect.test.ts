@@ -161,6 +161,7 @@ describe.skipIf(!available.ok)(
       expect(found?.source).toBe('srv');
       expect(found?.incoming.map((s) => `${s.host}:${s.port}`)).toEqual(['imap1.srv.test:1993', 'imap2.srv.test:993']);
       expect(found?.incoming.some((s) => s.protocol === 'pop3')).toBe(false);
+      expect(found?.notes).toEqual([]);
       expect(found?.outgoing[0]).toMatchObject({
         host: 'smtp.srv.test',
         port: 587,
@@ -176,6 +177,7 @@ describe.skipIf(!available.ok)(
       expect(found?.viaMx).toEqual({ host: 'mx.yandex.net', domain: 'yandex.net', source: 'providers' });
       expect(found?.incoming[0]).toMatchObject({ host: 'imap.yandex.ru', username: 'boss@hosted.test' });
       expect(found?.appPassword).toBe('required');
+      expect(found?.notes.join(' ')).not.toMatch(/forged/);
     });
 
     it('(d) a company domain whose MX host publishes SRV records for its own domain', async () => {
@@ -193,6 +195,8 @@ describe.skipIf(!available.ok)(
       expect(found?.viaMx).toEqual({ host: 'mx1.hoster.test', domain: 'hoster.test', source: 'srv' });
       expect(found?.incoming[0]).toMatchObject({ host: 'imap.hoster.test', username: 'a@company.test' });
       expect(found?.attempts.map((a) => a.source)).toEqual(expect.arrayContaining(['mx:providers', 'mx:srv']));
+      // Unsigned DNS pointed outside the address's domain: the user is asked to look before the password goes there.
+      expect(found?.notes.join(' ')).toMatch(/imap\.hoster\.test is outside company\.test .* can be forged/);
     });
 
     it('(e) probing: TLS and STARTTLS told apart by what Dovecot and SMTP answer, encrypted first', async () => {

@@ -9,7 +9,8 @@ async function fetchConfig(ctx: SourceContext, url: string): Promise<Found | nul
   const xml = await bounded(ctx.network.fetchText(url, ctx.stepTimeoutMs), url, ctx.stepTimeoutMs, ctx.signal);
   try {
     // Placeholders are the user's address even when the file is the MX host's domain's.
-    return parseClientConfig(xml, splitAddress(ctx.email), url);
+    const found = parseClientConfig(xml, splitAddress(ctx.email), url);
+    return found && url.startsWith('http:') ? { ...found, forgeable: true } : found;
   } catch (error) {
     throw new Error(`${url}: ${(error as Error).message}`);
   }

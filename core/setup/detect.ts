@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { autoconfigSource, DEFAULT_ISPDB_URL, ispdbSource } from './autoconfig.js';
 import { splitAddress } from './clientconfig.js';
 import { guessSource } from './guess.js';
-import { mxDomainOf } from './mx.js';
+import { mxDomainOf, registrableDomain } from './mx.js';
 import type { Network } from './network.js';
 import { type Provider, providerForDomain, providerForMxDomain, providerSettings } from './providers.js';
 import { srvSource } from './srv.js';
@@ -125,6 +125,24 @@ async function runInOrder(
 }
 
 /**
+ * RFC 6186 section 6: servers named by unsigned DNS or plain HTTP outside the address's own domain may be an
+ * attacker's, and the check before saving would hand them the password; the user should look first.
+ */
+function foreignNotes(incoming: Found | undefined, outgoing: Found | undefined, domain: string): string[] {
+  const own = registrableDomain(domain);
+  const hosts = [
+    ...(incoming?.forgeable ? incoming.incoming.slice(0, 1) : []),
+    ...(outgoing?.forgeable ? outgoing.outgoing.slice(0, 1) : []),
+  ].map((s) => s.host);
+  return hosts
+    .filter((host) => registrableDomain(host) !== own)
+    .map(
+      (host) =>
+        `${host} is outside ${domain} and was named by plain DNS or HTTP, which can be forged: make sure it is your mail provider's before giving it the password.`,
+    );
+}
+
+/**
  * Finds the servers for an address: (a) the built-in provider table, (b) the domain's autoconfig file and the
  * ISPDB, (c) DNS SRV, (d) the MX host's domain through (a)–(c), (e) probing the usual host names. The first
  * complete answer in that order wins; with none, the best incoming and outgoing halves are combined. Null: nothing.
@@ -172,18 +190,27 @@ export async function detectServers(email: string, options: DetectOptions): Prom
     open = false;
     const elapsedMs = Math.round(performance.now() - began);
     const base = { email, domain: address.domain, attempts, elapsedMs };
-    if (outcome.winner) return { ...base, source: outcome.winner.name, ...outcome.winner.found };
+    if (outcome.winner) {
+      const found = outcome.winner.found;
+      const notes = [...found.notes, ...foreignNotes(found, found, address.domain)];
+      return { ...base, source: outcome.winner.name, ...found, notes };
+    }
     const incoming = outcome.partials.find((p) => p.found.incoming.length);
     const outgoing = outcome.partials.find((p) => p.found.outgoing.length);
     const first = incoming ?? outgoing;
     if (!first) return null;
+    const notes = [
+      ...(incoming?.found.notes ?? []),
+      ...(outgoing?.found.notes ?? []),
+      ...foreignNotes(incoming?.found, outgoing?.found, address.domain),
+    ];
     return {
       ...base,
       source: first.name,
       ...first.found,
       incoming: incoming?.found.incoming ?? [],
       outgoing: outgoing?.found.outgoing ?? [],
-      notes: [...new Set([...(incoming?.found.notes ?? []), ...(outgoing?.found.notes ?? [])])],
+      notes: [...new Set(notes)],
       ...(outgoing && outgoing !== first ? { outgoingSource: outgoing.name } : {}),
     };
   } finally {

@@ -57,5 +57,6 @@ export const srvSource: Source = async (ctx) => {
     outgoing: servers.filter((s) => s.protocol === 'smtp').sort(byPreference),
     detail: names.join(', '),
     notes: [],
+    forgeable: true,
   };
 };

@@ -25,6 +25,8 @@ export interface Found {
   notes: string[];
   /** Gmail files sent letters itself, so Interlog must not append a second copy. */
   copyToSent?: boolean;
+  /** Came over plain DNS or plain HTTP, which anyone on the network path can forge. */
+  forgeable?: boolean;
   /** Set when the servers were found for the domain of the MX host rather than the address's own. */
   viaMx?: { host: string; domain: string; source: SourceName };
 }
