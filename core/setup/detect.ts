@@ -107,8 +107,8 @@ async function runInOrder(
     }
     const elapsedMs = Math.round(settled.ms);
     if ('error' in settled) {
-      const outcome = isTimeout(settled.error) ? 'timeout' : 'failed';
-      record({ source: name, outcome, detail: errorText(settled.error), elapsedMs });
+      const kind = isTimeout(settled.error) ? 'timeout' : 'failed';
+      record({ source: name, outcome: kind, detail: errorText(settled.error), elapsedMs });
     } else if (!settled.found) {
       record({ source: name, outcome: 'nothing', elapsedMs });
     } else if (isComplete(settled.found)) {
