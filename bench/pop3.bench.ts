@@ -1,10 +1,12 @@
 /**
  * `npm run bench:pop3`: `interlog sync` of a 5,000-letter POP3 maildrop (the business mailbox of bench:sync, all
  * in one maildrop) into a fresh journal, beside a bare node-pop3 RETR loop over the same letters, against the
- * same local Dovecot in one run. The sync runs twice, on two copies of the maildrop: leaving the letters on the
- * server (the same server work as the bare loop) and deleting them (the default: DELE and the expunge at QUIT).
+ * same local Dovecot in one run. The sync runs leaving the letters on the server (the same server work as the
+ * bare loop) and deleting them (the default: DELE, and the expunge at QUIT) from a copy of the maildrop.
+ * Each round runs the three one after another; the figures are the medians over the rounds, so a burst of other
+ * work on the machine does not decide the result.
  *
- * Options: --count N (letters).
+ * Options: --count N (letters, default 5000), --rounds N (default 3).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -22,14 +24,20 @@ import { fmt, mb, peakRss, timed } from './support/measure.js';
 const { values } = parseArgs({
   options: {
     count: { type: 'string', default: '5000' },
+    rounds: { type: 'string', default: '3' },
     // Internal: run only the bare loop, in a process of its own so its peak RSS is its own.
     'bare-loop': { type: 'string' },
   },
 });
 const COUNT = Number(values.count);
+const ROUNDS = Number(values.rounds);
 const OWN = 'owner@bench.test';
 const PASSWORD = 'bench';
-const USERS = { bare: 'bare@bench.test', keep: 'keep@bench.test', clean: 'clean@bench.test' };
+const BARE = 'bare@bench.test';
+const KEEP = 'keep@bench.test';
+/** Deleting empties a maildrop, so each round deletes from a copy of its own. */
+const CLEAN = Array.from({ length: ROUNDS }, (_, i) => `clean${i}@bench.test`);
+const USERS = [BARE, KEEP, ...CLEAN];
 
 /** Seeds the same generated letters into each user's maildrop; returns their bytes and how many are distinct. */
 function seed(server: DovecotServer): { bytes: number; unique: number } {
@@ -38,7 +46,7 @@ function seed(server: DovecotServer): { bytes: number; unique: number } {
   let bytes = 0;
   let batch: SeedMessage[] = [];
   const flush = () => {
-    for (const user of Object.values(USERS)) seedMessages(server, user, 'INBOX', batch);
+    for (const user of USERS) seedMessages(server, user, 'INBOX', batch);
     batch = [];
   };
   for (const m of generateMailbox({ count: COUNT, seed: 2026, ownAddress: OWN })) {
@@ -56,7 +64,7 @@ function seed(server: DovecotServer): { bytes: number; unique: number } {
 /** The client-side limit with the library the issue names: RETR every letter in turn and drop it. */
 async function bareLoop(port: number): Promise<{ messages: number; ms: number }> {
   const start = performance.now();
-  const pop3 = new Pop3Command({ user: USERS.bare, password: PASSWORD, host: '127.0.0.1', port });
+  const pop3 = new Pop3Command({ user: BARE, password: PASSWORD, host: '127.0.0.1', port });
   const [count] = (await pop3.STAT()).split(' ');
   for (let n = 1; n <= Number(count); n++) await pop3.RETR(n);
   await pop3.QUIT();
@@ -68,19 +76,29 @@ interface Run {
   peakRss: number | null;
 }
 
-/** Runs a command to its end, sampling the peak RSS of its process; `watch` is called on every sample. */
-async function measured(args: string[], watch?: (elapsedMs: number) => void): Promise<Run & { stdout: string }> {
+/**
+ * Runs a command to its end, sampling the peak RSS of its process; `watch` is called on every sample and
+ * `onLine` with each line the command writes to stderr (where the CLI reports progress), with its time.
+ */
+async function measured(
+  args: string[],
+  watch?: (elapsedMs: number) => void,
+  onLine?: (line: string, elapsedMs: number) => void,
+): Promise<Run & { stdout: string }> {
   const start = performance.now();
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout.on('data', (d: Buffer) => {
     stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    for (const line of d.toString().split('\n')) if (line) onLine?.(line, performance.now() - start);
   });
   let peak: number | null = null;
   const poll = setInterval(() => {
     peak = Math.max(peak ?? 0, peakRss(child.pid as number) ?? 0) || peak;
     watch?.(performance.now() - start);
-  }, 50);
+  }, 25);
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   clearInterval(poll);
   if (code !== 0) throw new Error(`${args.join(' ')} exited with ${code}`);
@@ -88,65 +106,74 @@ async function measured(args: string[], watch?: (elapsedMs: number) => void): Pr
 }
 
 interface SyncRun extends Run {
-  listedMs: number | null;
-  indexedMs: number | null;
+  /** Every letter is in the journal's list (committed). */
+  listedMs: number;
+  /** Every letter's body is in the full-text index. */
+  indexedMs: number;
+  /** From the first letter asked for to the last one committed: the session itself, without the CLI's start. */
+  receivingMs: number;
   interactions: number;
   leftOnServer: number;
 }
 
-async function runInterlog(
-  server: DovecotServer,
-  dir: string,
-  user: string,
-  keep: boolean,
-  expected: number,
-): Promise<SyncRun> {
-  const db = path.join(dir, `${user}.db`);
-  const add = spawnSync(
-    process.execPath,
-    [
-      CLI,
-      '--db',
-      db,
-      'account',
-      'add',
-      '--name',
-      'Bench',
-      '--email',
-      OWN,
-      '--pop3',
-      `127.0.0.1:${server.pop3Port}`,
-      '--security',
-      'none',
-      '--user',
-      user,
-      '--password-env',
-      'PW',
-      ...(keep ? ['--leave-on-server'] : []),
-    ],
-    { env: { ...process.env, PW: PASSWORD }, encoding: 'utf8' },
-  );
+function addAccount(server: DovecotServer, db: string, user: string, keep: boolean): void {
+  const args = ['--db', db, 'account', 'add', '--name', 'Bench', '--email', OWN, '--pop3'];
+  args.push(`127.0.0.1:${server.pop3Port}`, '--security', 'none', '--user', user, '--password-env', 'PW');
+  if (keep) args.push('--leave-on-server');
+  const add = spawnSync(process.execPath, [CLI, ...args], {
+    env: { ...process.env, PW: PASSWORD },
+    encoding: 'utf8',
+  });
   if (add.status !== 0) throw new Error(`account add failed: ${add.stderr}`);
+}
+
+/** The real `interlog sync` command, as a user runs it, watched from outside through a read-only connection. */
+async function runInterlog(server: DovecotServer, db: string, user: string, expected: number): Promise<SyncRun> {
   let reader: Database.Database | null = null;
   let listedMs: number | null = null;
   let indexedMs: number | null = null;
-  const run = await measured([CLI, '--db', db, 'sync'], (now) => {
-    try {
-      reader ??= new Database(db, { readonly: true, fileMustExist: true });
-      const open = reader;
-      const count = (sql: string) => (open.prepare(sql).get() as { n: number }).n;
-      if (listedMs === null && count('SELECT COUNT(*) AS n FROM interactions') >= expected) listedMs = now;
-      if (indexedMs === null && count('SELECT COUNT(*) AS n FROM interactions_fts') >= expected) indexedMs = now;
-    } catch {
-      // The journal is being created; try again on the next sample.
-    }
-  });
+  let firstAsked = 0;
+  let lastCommitted = 0;
+  // The CLI prints "Bench/INBOX: done/total" when the session starts receiving and when it has committed all.
+  const progress = (line: string, now: number) => {
+    const m = /: (\d+)\/(\d+)$/.exec(line);
+    if (m?.[1] === '0') firstAsked = now;
+    else if (m && m[1] === m[2]) lastCommitted = now;
+  };
+  const run = await measured(
+    [CLI, '--db', db, 'sync'],
+    (now) => {
+      try {
+        reader ??= new Database(db, { readonly: true, fileMustExist: true });
+        const open = reader;
+        const count = (sql: string) => (open.prepare(sql).get() as { n: number }).n;
+        if (listedMs === null && count('SELECT COUNT(*) AS n FROM interactions') >= expected) listedMs = now;
+        if (indexedMs === null && count('SELECT COUNT(*) AS n FROM interactions_fts') >= expected) indexedMs = now;
+      } catch {
+        // The journal is being created; try again on the next sample.
+      }
+    },
+    progress,
+  );
   reader ??= new Database(db, { readonly: true });
   const interactions = (reader.prepare('SELECT COUNT(*) AS n FROM interactions').get() as { n: number }).n;
   (reader as Database.Database).close();
   const root = server.mailRoot(user);
   const leftOnServer = ['cur', 'new'].reduce((n, d) => n + fs.readdirSync(path.join(root, d)).length, 0);
-  return { ...run, listedMs: listedMs ?? run.ms, indexedMs: indexedMs ?? run.ms, interactions, leftOnServer };
+  return {
+    ...run,
+    listedMs: listedMs ?? run.ms,
+    indexedMs: indexedMs ?? run.ms,
+    receivingMs: lastCommitted - firstAsked,
+    interactions,
+    leftOnServer,
+  };
+}
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 async function main() {
@@ -156,50 +183,77 @@ async function main() {
     return;
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'interlog-bench-pop3-'));
-  const server = await startDovecot({
-    users: Object.values(USERS).map((user) => ({ user, password: PASSWORD })),
-    pop3: true,
-  });
+  const server = await startDovecot({ users: USERS.map((user) => ({ user, password: PASSWORD })), pop3: true });
   try {
     const gen = await timed(async () => seed(server));
     const { bytes, unique } = gen.value;
     console.log(
-      `maildrop: ${COUNT} letters, ${fmt(mb(bytes))} MB (${unique} distinct), generated in ${fmt(gen.ms / 1000)} s`,
+      `maildrop: ${COUNT} letters, ${fmt(mb(bytes))} MB (${unique} distinct), generated in ${fmt(gen.ms / 1000)} s; ` +
+        `${ROUNDS} rounds on ${os.availableParallelism()} cores`,
     );
     const port = server.pop3Port as number;
-    const self = [...process.execArgv, process.argv[1] as string, '--bare-loop', String(port)];
     // Dovecot builds its index of each Maildir on first open; do it now so no contender pays for it.
-    for (const user of Object.values(USERS)) {
+    for (const user of USERS) {
       const pop3 = new Pop3Command({ user, password: PASSWORD, host: '127.0.0.1', port });
       await pop3.STAT();
       await pop3.QUIT();
     }
-    const bareProcess = await measured(self);
-    // The loop times itself: the process's start-up is not the library's work (the sync's start-up is counted).
-    const bareResult = JSON.parse(bareProcess.stdout) as { messages: number; ms: number };
-    const bare = { ms: bareResult.ms, peakRss: bareProcess.peakRss };
-    const keep = await runInterlog(server, dir, USERS.keep, true, unique);
-    const clean = await runInterlog(server, dir, USERS.clean, false, unique);
+    const self = [...process.execArgv, process.argv[1] as string, '--bare-loop', String(port)];
+    const bare: Run[] = [];
+    const keep: SyncRun[] = [];
+    const clean: SyncRun[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const loop = await measured(self);
+      // The loop times itself: its process's start-up is not the library's work (the sync's start-up is counted).
+      bare.push({ ms: (JSON.parse(loop.stdout) as { ms: number }).ms, peakRss: loop.peakRss });
+      const keepDb = path.join(dir, `keep-${round}.db`);
+      addAccount(server, keepDb, KEEP, true);
+      keep.push(await runInterlog(server, keepDb, KEEP, unique));
+      const cleanDb = path.join(dir, `clean-${round}.db`);
+      addAccount(server, cleanDb, CLEAN[round] as string, false);
+      clean.push(await runInterlog(server, cleanDb, CLEAN[round] as string, unique));
+      const base = (bare[round] as Run).ms;
+      const r = (run: SyncRun) =>
+        `listed ${fmt(run.listedMs / base, 2)}×, receiving ${fmt(run.receivingMs / base, 2)}×`;
+      console.log(
+        `round ${round + 1}: bare loop ${fmt(base / 1000, 2)} s; leaving: ${r(keep[round] as SyncRun)}; ` +
+          `deleting: ${r(clean[round] as SyncRun)}`,
+      );
+    }
 
-    const s = (ms: number | null) => (ms === null ? 'n/a' : `${fmt(ms / 1000, 2)} s`);
-    const rss = (n: number | null) => (n === null ? 'n/a' : `${fmt(mb(n), 0)} MB`);
-    const rate = (ms: number | null) => (ms === null ? 'n/a' : `${fmt(COUNT / (ms / 1000), 0)} messages/s`);
-    const ratio = (ms: number | null) => (ms === null ? 'n/a' : `${fmt(ms / bare.ms, 2)}×`);
+    const s = (ms: number) => `${fmt(ms / 1000, 2)} s`;
+    const rss = (runs: Run[]) => `${fmt(mb(Math.max(...runs.map((r) => r.peakRss ?? 0))), 0)} MB`;
+    const rate = (ms: number) => `${fmt(COUNT / (ms / 1000), 0)} messages/s`;
+    const bareMs = median(bare.map((r) => r.ms));
     console.log('');
     console.log(
-      `bare node-pop3 RETR loop: ${s(bare.ms)}  (${bareResult.messages} messages, ${rate(bare.ms)}, ` +
-        `${fmt(mb(bytes) / (bare.ms / 1000))} MB/s, peak RSS ${rss(bare.peakRss)})`,
+      `bare node-pop3 RETR loop: ${s(bareMs)}  (${rate(bareMs)}, ${fmt(mb(bytes) / (bareMs / 1000))} MB/s, ` +
+        `peak RSS ${rss(bare)})`,
     );
-    for (const [label, run] of [
+    for (const [label, runs] of [
       ['leaving letters on the server', keep],
-      ['deleting letters from the server (default)', clean],
+      ['deleting them from the server (the default)', clean],
     ] as const) {
-      console.log(`interlog sync (CLI, fresh journal), ${label}: ${s(run.ms)}`);
-      console.log(`  interactions: ${run.interactions} (expected ${unique}); left on the server: ${run.leftOnServer}`);
-      console.log(`  all listed after: ${s(run.listedMs)}   all indexed after: ${s(run.indexedMs)}`);
-      console.log(`  throughput: ${rate(run.listedMs)} listed, ${rate(run.ms)} to the end`);
-      console.log(`  peak RSS of the sync process: ${rss(run.peakRss)}`);
-      console.log(`  ratio to the bare loop: listed ${ratio(run.listedMs)}, whole run ${ratio(run.ms)}`);
+      const listed = median(runs.map((r) => r.listedMs));
+      const receiving = median(runs.map((r) => r.receivingMs));
+      const indexed = median(runs.map((r) => r.indexedMs));
+      const total = median(runs.map((r) => r.ms));
+      const ratio = (pick: (r: SyncRun) => number) =>
+        `${fmt(median(runs.map((r, i) => pick(r) / (bare[i] as Run).ms)), 2)}×`;
+      console.log(`interlog sync (CLI, fresh journal), ${label}:`);
+      const last = runs[runs.length - 1] as SyncRun;
+      console.log(
+        `  interactions: ${last.interactions} (expected ${unique}); left on the server: ${last.leftOnServer}`,
+      );
+      console.log(
+        `  all listed after ${s(listed)} (${rate(listed)}), all indexed after ${s(indexed)}, exit ${s(total)}`,
+      );
+      console.log(`  receiving, from the first RETR to the last commit: ${s(receiving)} (${rate(receiving)})`);
+      console.log(`  peak RSS of the sync process: ${rss(runs)}`);
+      console.log(
+        `  ratio to the bare loop: receiving ${ratio((r) => r.receivingMs)}, listed ${ratio((r) => r.listedMs)} ` +
+          `(with the CLI's start), indexed ${ratio((r) => r.indexedMs)}, whole run ${ratio((r) => r.ms)}`,
+      );
     }
   } finally {
     await server.stop();
