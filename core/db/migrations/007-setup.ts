@@ -2,7 +2,7 @@ import type { Migration } from './migration.js';
 
 // Account setup (issue 6): the system account of seed 004, which sends the app's own notifications.
 export const setup: Migration = {
-  version: 5,
+  version: 7,
   name: 'system account',
   sql: `
     ALTER TABLE accounts ADD COLUMN is_system INTEGER NOT NULL DEFAULT 0 CHECK (is_system IN (0, 1));
