@@ -163,8 +163,8 @@ function NoticeBar() {
   const t = useJournal((s) => s.t);
   if (!notice) return null;
   return (
-    <div className={`notice ${notice.tone}`} role={notice.tone === 'error' ? 'alert' : 'status'}>
-      <span>{notice.text}</span>
+    <div className={`notice ${notice.tone}`}>
+      <span role={notice.tone === 'error' ? 'alert' : 'status'}>{notice.text}</span>
       <button type="button" className="close" aria-label={t('close')} onClick={() => notify(null)}>
         ×
       </button>

@@ -302,6 +302,8 @@ export function createJournalStore(api: JournalClient, lang: Lang = detectLangua
     async function flag(run: () => Promise<{ changed: number[]; skipped: number[] }>) {
       try {
         const result = await run();
+        // The ticks have done their job; kept, they would silently steer the next command too.
+        set({ checked: [] });
         if (result.skipped.length) say('skipped', { n: result.skipped.length });
         else set({ notice: null });
         await afterChange();
@@ -532,7 +534,7 @@ export function createJournalStore(api: JournalClient, lang: Lang = detectLangua
         try {
           // A subject belongs to a chain, so ticking two letters of one chain sets it once per letter, harmlessly.
           for (const id of ids) await api.setSubject({ interactionId: id, subjectId: subject?.id ?? null });
-          set({ notice: null });
+          set({ notice: null, checked: [] });
           await afterChange();
         } catch (error) {
           failLoudly(error);

@@ -174,7 +174,7 @@ export function ComposeDialog({ start }: { start: ComposeStart }) {
         <label className="field grow">
           {t('text')}
           {/* biome-ignore lint/a11y/noAutofocus: a reply starts with its text */}
-          <textarea value={text} rows={10} autoFocus={mode === 'reply'} onChange={(e) => setText(e.target.value)} />
+          <textarea value={text} rows={7} autoFocus={mode === 'reply'} onChange={(e) => setText(e.target.value)} />
         </label>
         {basis && mode !== 'new' ? <p className="hint">{t(mode === 'forward' ? 'forwardHint' : 'quoteHint')}</p> : null}
         <div className="attachments-row">

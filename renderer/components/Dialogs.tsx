@@ -123,7 +123,7 @@ function OutboxDialog() {
           <button type="button" className="secondary" onClick={() => void sendQueued()}>
             {t('sendQueued')}
           </button>
-          <CancelButton />
+          <CancelButton label="close" />
         </>
       }
     >
@@ -171,7 +171,7 @@ function SettingsDialog() {
   const updateSettings = useJournal((s) => s.updateSettings);
   const t = useJournal((s) => s.t);
   return (
-    <Modal title={t('settings')} actions={<CancelButton />}>
+    <Modal title={t('settings')} actions={<CancelButton label="close" />}>
       {SWITCHES.map((key) => (
         <label key={key} className="check">
           <input

@@ -48,12 +48,13 @@ export function Modal({ title, children, actions, onSubmit, wide }: ModalProps) 
   );
 }
 
-export function CancelButton() {
+/** Dismisses the dialog: "Cancel" where it would drop input, "Close" where everything already took effect. */
+export function CancelButton({ label = 'cancel' }: { label?: 'cancel' | 'close' }) {
   const openDialog = useJournal((s) => s.openDialog);
   const t = useJournal((s) => s.t);
   return (
     <button type="button" className="secondary" onClick={() => openDialog(null)}>
-      {t('cancel')}
+      {t(label)}
     </button>
   );
 }

@@ -199,7 +199,7 @@ export function SetupWizard() {
       onSubmit={next}
       actions={
         <>
-          {stage.at === 'detected' || (stage.at === 'result' && !stage.saved) ? (
+          {stage.at === 'detected' || (stage.at === 'result' && !stage.saved && stage.back.at === 'detected') ? (
             <button type="button" className="secondary" onClick={() => void manual()} disabled={busy !== null}>
               {t('setUpManually')}
             </button>
@@ -297,6 +297,13 @@ export function SetupWizard() {
                 }}
               />
             ))}
+          {stage.form.steps[stage.step]?.id === 'account' ? (
+            // The address page's password, here too: after a failed check it is what the user most often fixes.
+            <label className="field">
+              {t('accountPassword')}
+              <input type="password" required value={password} onChange={(e) => setPassword(e.target.value)} />
+            </label>
+          ) : null}
           {stage.form.steps[stage.step]?.id === 'account' ? (
             <label className="check">
               <input
