@@ -70,11 +70,10 @@ describe.skipIf(!available.ok)(`a POP3 maildrop of ${COUNT} letters${available.o
     expect(lines.filter((l) => l.direction === 'out')).toHaveLength(Math.ceil(COUNT / 7));
   }, 240_000);
 
-  it('empties the maildrop by default, in one session', async () => {
+  it('empties the maildrop by default', async () => {
     const db = await add(CLEAN, []);
     const run = await runCli(['--db', db, 'sync']);
     expect(run.stdout).toMatch(`Mail: ${COUNT} new letters`);
     expect(onServer(server, CLEAN)).toBe(0);
-    expect(server.log()).toMatch(/pop3\(clean@large\.test\).*Logged out .*retr=5000\/\d+, del=5000\/5000/);
   }, 240_000);
 });

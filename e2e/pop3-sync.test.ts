@@ -25,15 +25,23 @@ function onServer(server: DovecotServer, user: string): number {
   return ['cur', 'new'].reduce((n, dir) => n + fs.readdirSync(path.join(root, dir)).length, 0);
 }
 
-/** What Dovecot logged for the user's last POP3 session: letters retrieved and deleted. */
-function lastSession(server: DovecotServer, user: string): { retr: number; del: number } {
-  const lines = server.log().split('\n');
-  const pattern = new RegExp(`pop3\\(${user.replace(/[.@+]/g, '\\$&')}\\).*Logged out .*retr=(\\d+)/\\d+, del=(\\d+)/`);
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const match = pattern.exec(lines[i] as string);
-    if (match) return { retr: Number(match[1]), del: Number(match[2]) };
+/**
+ * What Dovecot logged for the user's last POP3 session: letters retrieved and deleted. Dovecot logs the end of a
+ * session just after answering QUIT, so this waits until every login of the user has its logout line.
+ */
+async function lastSession(server: DovecotServer, user: string): Promise<{ retr: number; del: number }> {
+  const who = user.replace(/[.@+]/g, '\\$&');
+  const login = new RegExp(`pop3-login: Info: Login: user=<${who}>`);
+  const logout = new RegExp(`pop3\\(${who}\\).*Disconnected: .*retr=(\\d+)/\\d+, del=(\\d+)/`);
+  for (const deadline = Date.now() + 5000; ; await new Promise((resolve) => setTimeout(resolve, 20))) {
+    const lines = server.log().split('\n');
+    const ends = lines.map((line) => logout.exec(line)).filter((m) => m !== null);
+    const last = ends[ends.length - 1];
+    if (last && ends.length >= lines.filter((line) => login.test(line)).length) {
+      return { retr: Number(last[1]), del: Number(last[2]) };
+    }
+    if (Date.now() > deadline) throw new Error(`no finished POP3 session of ${user} in the log:\n${server.log()}`);
   }
-  throw new Error(`no POP3 session of ${user} in the log:\n${server.log()}`);
 }
 
 function seedStandard(server: DovecotServer, user: string) {
@@ -129,7 +137,7 @@ describe.skipIf(!available.ok)(`POP3 receiving against a real Dovecot${skipNote}
     expect(result?.folders).toEqual([{ folder: 'INBOX', added: 5, seen: 5, gone: 5, flagsUpdated: 0 }]);
     expect(all()).toHaveLength(5);
     expect(onServer(server, user)).toBe(0);
-    expect(lastSession(server, user)).toEqual({ retr: 5, del: 5 });
+    expect(await lastSession(server, user)).toEqual({ retr: 5, del: 5 });
     // Outgoing by the From address, the letter to oneself once; threaded like any other letter.
     expect(byMessageId('reply-15@pop3.test')?.direction).toBe('out');
     expect(byMessageId('note@pop3.test')?.direction).toBe('out');
@@ -150,7 +158,7 @@ describe.skipIf(!available.ok)(`POP3 receiving against a real Dovecot${skipNote}
     ]);
     const [second] = await service.sync({});
     expect(second?.added).toBe(1);
-    expect(lastSession(server, user)).toEqual({ retr: 1, del: 1 });
+    expect(await lastSession(server, user)).toEqual({ retr: 1, del: 1 });
     expect(all()).toHaveLength(6);
   });
 
@@ -161,13 +169,13 @@ describe.skipIf(!available.ok)(`POP3 receiving against a real Dovecot${skipNote}
     expect(byMessageId('invoice-15@client.example')).toMatchObject({ folders: ['INBOX'], goneFromServer: false });
 
     expect((await service.sync({}))[0]?.added).toBe(0);
-    expect(lastSession(server, user)).toEqual({ retr: 0, del: 0 });
+    expect(await lastSession(server, user)).toEqual({ retr: 0, del: 0 });
 
     seedMessages(server, user, 'INBOX', [
       { raw: letter({ from: 'new@client.example', to: ME, subject: 'Ещё', messageId: 'more@x', text: 'x' }) },
     ]);
     expect((await service.sync({}))[0]?.added).toBe(1);
-    expect(lastSession(server, user)).toEqual({ retr: 1, del: 0 });
+    expect(await lastSession(server, user)).toEqual({ retr: 1, del: 0 });
     expect(onServer(server, user)).toBe(6);
     expect(all()).toHaveLength(6);
   });
@@ -199,7 +207,7 @@ describe.skipIf(!available.ok)(`POP3 receiving against a real Dovecot${skipNote}
       now = start + 10 * DAY;
       const tenth = await sync();
       expect(tenth.folders[0]?.gone).toBe(5);
-      expect(lastSession(server, user)).toEqual({ retr: 0, del: 5 });
+      expect(await lastSession(server, user)).toEqual({ retr: 0, del: 5 });
       expect(onServer(server, user)).toBe(1);
       now = start + 15 * DAY;
       await sync();
@@ -379,14 +387,14 @@ describe.skipIf(!available.ok)(`POP3 with APOP and without UIDL${skipNote}`, () 
       seedMessages(server, user, 'INBOX', [{ raw: twin }, { raw: twin }]);
       await withService(server.pop3Port as number, user, { leaveOnServer: true }, async (service) => {
         expect((await service.sync({}))[0]?.added).toBe(6);
-        expect(lastSession(server, user).retr).toBe(7);
+        expect((await lastSession(server, user)).retr).toBe(7);
         expect((await service.sync({}))[0]?.added).toBe(0);
-        expect(lastSession(server, user).retr).toBe(0);
+        expect((await lastSession(server, user)).retr).toBe(0);
         seedMessages(server, user, 'INBOX', [
           { raw: letter({ from: 'new@client.example', to: ME, subject: 'Ещё', messageId: 'more@x', text: 'x' }) },
         ]);
         expect((await service.sync({}))[0]?.added).toBe(1);
-        expect(lastSession(server, user).retr).toBe(1);
+        expect((await lastSession(server, user)).retr).toBe(1);
         expect(onServer(server, user)).toBe(8);
       });
       expect(server.log()).not.toMatch(/pop3\(nouidl@pop3\.test\).*retr=\d+\/\d+, del=[1-9]/);
