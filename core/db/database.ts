@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { InterlogError } from '../errors.js';
+import { withWriteGate } from '../util/write-gate.js';
 import { migrations, schemaVersion } from './migrations/index.js';
 
 export type Db = Database.Database;
@@ -48,7 +49,9 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
  * refuses to upgrade a stale snapshot), an immediate one simply waits for the lock (busy_timeout).
  */
 export function writeTransaction<T>(db: Db, work: () => T): T {
-  return db.transaction(work).immediate();
+  // Nested calls run inside the outer transaction (a savepoint) and must not take the gate a second time.
+  if (db.inTransaction) return db.transaction(work).immediate();
+  return withWriteGate(() => db.transaction(work).immediate());
 }
 
 function migrate(db: Db, from: number): void {

@@ -1,6 +1,8 @@
 import { formatAddress } from '../mail/addresses.js';
-import type { ParsedMessage } from '../mail/types.js';
+import type { Address, ParsedMessage } from '../mail/types.js';
 import type { BlobLocation, BlobStore } from './blob-store.js';
+import type { ChainsRepo } from './chains-repo.js';
+import type { ContactsRepo } from './contacts-repo.js';
 import { type Db, writeTransaction } from './database.js';
 import type { RulesRepo } from './rules-repo.js';
 
@@ -21,6 +23,8 @@ export class IndexRepo {
     private readonly db: Db,
     private readonly blobs: BlobStore,
     private readonly rules: RulesRepo,
+    private readonly contacts: ContactsRepo,
+    private readonly chains: ChainsRepo,
   ) {
     this.stmt = {
       pending: db.prepare<[number, number], { message_row: number; interaction_id: number; date: string; sha: string }>(
@@ -37,8 +41,10 @@ export class IndexRepo {
           recipients: string;
           subject: string;
           rules_applied: number;
+          direction: 'in' | 'out';
         }
-      >('SELECT from_address, from_name, recipients, subject, rules_applied FROM messages WHERE id = ?'),
+      >(`SELECT m.from_address, m.from_name, m.recipients, m.subject, m.rules_applied, i.direction
+         FROM messages m JOIN interactions i ON i.message_id = m.id WHERE m.id = ?`),
       markIndexed: db.prepare('UPDATE messages SET parse_error = ?, indexed_at = ? WHERE id = ?'),
       updateInteraction: db.prepare('UPDATE interactions SET preview = ?, has_attachments = ? WHERE id = ?'),
       clearAttachments: db.prepare('DELETE FROM attachments WHERE message_id = ?'),
@@ -89,11 +95,12 @@ export class IndexRepo {
             a.inline ? 1 : 0,
           );
         }
-        const recipients = JSON.parse(m.recipients) as {
-          to?: Array<{ name: string; address: string }>;
-          cc?: Array<{ name: string; address: string }>;
-        };
+        const recipients = JSON.parse(m.recipients) as Partial<Record<'to' | 'cc' | 'bcc', Address[]>>;
         const from = m.from_address ? [{ name: m.from_name ?? '', address: m.from_address }] : [];
+        // Correspondents and the control of answered letters are settled here, off the path that lists letters:
+        // a list row needs neither, and seconds later is soon enough for both.
+        this.contacts.attach(task.interactionId, { from, to: recipients.to, cc: recipients.cc, bcc: recipients.bcc });
+        if (m.direction === 'in') this.chains.settleControls(task.interactionId);
         const people = [...from, ...(recipients.to ?? []), ...(recipients.cc ?? [])].map(formatAddress).join(', ');
         const names = visible.map((a) => a.name).join(' ');
         this.stmt.clearFts.run(task.interactionId);

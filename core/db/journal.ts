@@ -40,12 +40,12 @@ export class Journal {
     this.chains = new ChainsRepo(db);
     this.contacts = new ContactsRepo(db);
     this.subjects = new SubjectsRepo(db);
-    this.sync = new SyncRepo(db, this.blobs, this.chains, this.contacts);
+    this.sync = new SyncRepo(db, this.blobs, this.chains);
     this.interactions = new InteractionsRepo(db);
     this.rules = new RulesRepo(db);
     this.identities = new IdentitiesRepo(db);
     this.outbox = new OutboxRepo(db, this.sync);
-    this.index = new IndexRepo(db, this.blobs, this.rules);
+    this.index = new IndexRepo(db, this.blobs, this.rules, this.contacts, this.chains);
     this.kinds = new KindsRepo(db, this.chains, this.contacts);
     this.flags = new FlagsRepo(db);
     this.settings = new SettingsRepo(db);

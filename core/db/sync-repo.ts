@@ -1,7 +1,6 @@
 import type { ListingHeaders } from '../mail/header-block.js';
 import type { BlobStore } from './blob-store.js';
 import { basisCandidates, type ChainsRepo } from './chains-repo.js';
-import type { ContactsRepo } from './contacts-repo.js';
 import { type Db, writeTransaction } from './database.js';
 
 export interface FolderState {
@@ -59,7 +58,6 @@ export class SyncRepo {
     private readonly db: Db,
     private readonly blobs: BlobStore,
     private readonly chains: ChainsRepo,
-    private readonly contacts: ContactsRepo,
   ) {
     this.stmt = {
       messageByKey: db.prepare<[string], { id: number }>('SELECT id FROM messages WHERE message_key = ?'),
@@ -212,8 +210,6 @@ export class SyncRepo {
       h.messageId,
       basisCandidates(h.messageId, h.inReplyTo, h.references),
     );
-    this.contacts.attach(interactionId, { from: h.from ? [h.from] : [], to: h.to, cc: h.cc, bcc: h.bcc });
-    if (!outgoing) this.chains.settleControls(interactionId);
     return { id: messageRow, created: true };
   }
 

@@ -3,6 +3,7 @@ import { InterlogError } from '../errors.js';
 import { createIndexPool } from '../mail/index-pool.js';
 import { drainOutbox, type SendEvent } from '../send/outbox-sender.js';
 import { sleep } from '../util/backoff.js';
+import { useWriteGate, WriteGate } from '../util/write-gate.js';
 import { type SyncEvent, syncImapAccount, watchImapAccount } from './imap/account-sync.js';
 import { Indexer } from './indexer.js';
 import { syncPop3Account, watchPop3Account } from './pop3/account-sync.js';
@@ -39,7 +40,9 @@ export async function runSync(
   outerSignal?.addEventListener('abort', () => stop.abort(outerSignal.reason), { once: true });
   const signal = stop.signal;
   const journal = Journal.open(request.dbFile);
-  const pool = createIndexPool(request.poolSize);
+  const gate = new WriteGate();
+  useWriteGate(gate, true);
+  const pool = createIndexPool(request.poolSize, gate);
   const indexer = new Indexer(journal, pool, (count) => onEvent({ type: 'indexed', count }));
   try {
     const jobs = request.accounts.map(({ name, password }) => {

@@ -4,7 +4,7 @@ import type { IndexPool } from '../mail/index-pool.js';
 import { emptyParsedMessage, type ParsedMessage } from '../mail/types.js';
 
 /** Letters per job: one transaction in the worker, large enough to amortise it. */
-const JOB = 64;
+const JOB = 32;
 /** Jobs queued per worker, so a worker never waits for the next one to be posted. */
 const PER_WORKER = 2;
 

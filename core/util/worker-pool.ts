@@ -31,6 +31,7 @@ export class WorkerPool<In, Out> {
     private readonly entry: URL,
     size = Math.max(1, os.availableParallelism()),
     private readonly limits: ResourceLimits = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 },
+    private readonly workerData?: unknown,
   ) {
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
   }
@@ -40,7 +41,7 @@ export class WorkerPool<In, Out> {
   }
 
   private spawn(): Slot {
-    const worker = spawnWorker(this.entry, { resourceLimits: this.limits });
+    const worker = spawnWorker(this.entry, { resourceLimits: this.limits, workerData: this.workerData });
     const slot: Slot = { worker, busy: 0 };
     worker.unref();
     worker.on('message', (msg: { id: number; result?: unknown; error?: string }) => {

@@ -10,7 +10,7 @@ import type { SyncFolderResult, SyncProgress } from '../progress.js';
 /** Letters above this size are streamed into the blob store instead of being held whole in memory. */
 export const LARGE_MESSAGE = 8 * 1024 * 1024;
 /** A commit is one transaction: large enough to amortise it, small enough to bound memory and lost work. */
-const COMMIT_BYTES = 8 * 1024 * 1024;
+const COMMIT_BYTES = 4 * 1024 * 1024;
 const COMMIT_COUNT = 500;
 const META_CHUNK = 5000;
 
