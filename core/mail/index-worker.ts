@@ -5,7 +5,7 @@ import type { BlobLocation } from '../db/blob-store.js';
 import type { IndexTask } from '../db/index-repo.js';
 import { Journal } from '../db/journal.js';
 import { serveTasks } from '../util/worker-task.js';
-import { useWriteGate, WriteGate } from '../util/write-gate.js';
+import { adoptWriteGate, WriteGate } from '../util/write-gate.js';
 import { parseMessage } from './parse.js';
 import type { ParsedMessage } from './types.js';
 
@@ -60,7 +60,7 @@ function lowerOwnPriority(): void {
 lowerOwnPriority();
 // Index commits give way to the thread listing letters (see util/write-gate.ts).
 const shared = (workerData as { gate?: SharedArrayBuffer } | null)?.gate;
-if (shared) useWriteGate(new WriteGate(shared), false);
+if (shared) adoptWriteGate(new WriteGate(shared), false);
 
 // Committing here, not on the thread that talks to the server, puts full-text indexing on this core too.
 serveTasks<IndexJob, { indexed: number }>(async (job) => {

@@ -3,7 +3,7 @@ import { InterlogError } from '../errors.js';
 import { createIndexPool } from '../mail/index-pool.js';
 import { drainOutbox, type SendEvent } from '../send/outbox-sender.js';
 import { sleep } from '../util/backoff.js';
-import { useWriteGate, WriteGate } from '../util/write-gate.js';
+import { adoptWriteGate, WriteGate } from '../util/write-gate.js';
 import { type SyncEvent, syncImapAccount, watchImapAccount } from './imap/account-sync.js';
 import { Indexer } from './indexer.js';
 import { syncPop3Account, watchPop3Account } from './pop3/account-sync.js';
@@ -41,7 +41,7 @@ export async function runSync(
   const signal = stop.signal;
   const journal = Journal.open(request.dbFile);
   const gate = new WriteGate();
-  useWriteGate(gate, true);
+  adoptWriteGate(gate, true);
   const pool = createIndexPool(request.poolSize, gate);
   const indexer = new Indexer(journal, pool, (count) => onEvent({ type: 'indexed', count }));
   try {

@@ -42,7 +42,7 @@ export class WriteGate {
 let threadGate: { gate: WriteGate; urgent: boolean } | null = null;
 
 /** Makes this thread's write transactions take `gate` first. */
-export function useWriteGate(gate: WriteGate, urgent: boolean): void {
+export function adoptWriteGate(gate: WriteGate, urgent: boolean): void {
   threadGate = { gate, urgent };
 }
 
