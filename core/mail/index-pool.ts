@@ -5,7 +5,7 @@ import type { IndexJob } from './index-worker.js';
 
 export type IndexPool = WorkerPool<IndexJob, { indexed: number }>;
 
-const entry = siblingModule(import.meta.url, 'index-worker');
+const entry = siblingModule(import.meta.url, 'index-worker-entry');
 
 /** Bodies are parsed and indexed on every core; the thread that talks to the server only reads headers. */
 export function createIndexPool(size?: number, gate?: WriteGate): IndexPool {

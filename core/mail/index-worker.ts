@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import { workerData } from 'node:worker_threads';
 import type { BlobLocation } from '../db/blob-store.js';
 import type { IndexTask } from '../db/index-repo.js';
@@ -45,19 +44,6 @@ export function parseTask(task: IndexTask): Promise<ParsedMessage> {
   return parseMessage(source, { internalDate: task.date });
 }
 
-/**
- * Indexing is background work: at a lower priority it takes whatever CPU the listing and the server leave idle
- * instead of slowing them. On Linux a thread's id names it to setpriority; elsewhere this is skipped.
- */
-function lowerOwnPriority(): void {
-  try {
-    const tid = Number(/task\/(\d+)$/.exec(fs.readlinkSync('/proc/thread-self'))?.[1]);
-    if (tid) os.setPriority(tid, 10);
-  } catch {
-    // Not Linux, or not permitted: the worker runs at normal priority.
-  }
-}
-lowerOwnPriority();
 // Index commits give way to the thread listing letters (see util/write-gate.ts).
 const shared = (workerData as { gate?: SharedArrayBuffer } | null)?.gate;
 if (shared) adoptWriteGate(new WriteGate(shared), false);
