@@ -9,8 +9,11 @@ export function writeOut(text: string): Promise<void> | undefined {
 
 /** One line per interaction, the way the lists show them: when, what, with whom, about what. */
 export function interactionLine(r: InteractionRecord): string {
-  const who =
-    r.direction === 'out' ? `to ${r.to.map(formatAddress).join(', ')}` : `from ${r.from ? formatAddress(r.from) : '?'}`;
+  const people = r.direction === 'out' ? r.to.map(formatAddress).join(', ') : r.from ? formatAddress(r.from) : '';
+  // Calls, SMS and meetings keep their people as contacts, not addresses: the kind says what the line is.
+  const who = people
+    ? `${r.direction === 'out' ? 'to' : 'from'} ${people}`
+    : `${r.kind}, ${r.direction === 'out' ? 'outgoing' : 'incoming'}`;
   const subject = r.subject ? `  [${r.subject.name}]` : '';
   return `#${r.id}  ${r.date.slice(0, 16).replace('T', ' ')}  ${r.title || '(no subject)'}  ${who}${subject}`;
 }
