@@ -246,6 +246,7 @@ function filterClause(filter: InteractionFilter): { clause: string; params: Arra
 
 /** Turns what a person types into an FTS5 query that cannot be a syntax error: quoted words, each a prefix. */
 export function toFtsQuery(text: string): string {
-  const words = text.match(/[\p{L}\p{N}_@.+-]+/gu) ?? [];
+  // Split where the tokenizer splits, so no quoted word is a phrase (the index keeps no positions).
+  const words = text.match(/[\p{L}\p{N}\p{M}]+/gu) ?? [];
   return words.map((w) => `"${w.replace(/"/g, '""')}"*`).join(' ');
 }

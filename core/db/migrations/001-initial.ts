@@ -114,6 +114,8 @@ export const initial: Migration = {
     CREATE INDEX interactions_date ON interactions(date);
 
     -- The FTS table is also where an interaction's plain text lives; the raw source stays the truth.
-    CREATE VIRTUAL TABLE interactions_fts USING fts5(title, body, people, tokenize = 'unicode61 remove_diacritics 2');
+    CREATE VIRTUAL TABLE interactions_fts USING fts5(
+      title, body, people, tokenize = 'unicode61 remove_diacritics 2', detail = column
+    );
   `,
 };
