@@ -1,18 +1,21 @@
 import { Journal } from '../db/journal.js';
 import { InterlogError } from '../errors.js';
 import { createIndexPool } from '../mail/index-pool.js';
-import { drainOutbox, type SendEvent } from '../send/outbox-sender.js';
+import type { SendEvent } from '../send/outbox-sender.js';
 import { sleep } from '../util/backoff.js';
 import { adoptWriteGate, WriteGate } from '../util/write-gate.js';
-import { type SyncEvent, syncImapAccount, watchImapAccount } from './imap/account-sync.js';
+import type { SyncEvent } from './imap/account-sync.js';
 import { Indexer } from './indexer.js';
-import { syncPop3Account, watchPop3Account } from './pop3/account-sync.js';
 import type { SyncAccountResult } from './progress.js';
 
-/** Every source stores through the same path (SyncRepo.storeLetter); they differ only in how they read a server. */
+/**
+ * Every source stores through the same path (SyncRepo.storeLetter); they differ only in how they read a server.
+ * Each is loaded when an account needs it: a POP3 sync does not pay for imapflow's start-up, nor a sync with an
+ * empty outbox for the SMTP client's.
+ */
 const sources = {
-  imap: { sync: syncImapAccount, watch: watchImapAccount },
-  pop3: { sync: syncPop3Account, watch: watchPop3Account },
+  imap: () => import('./imap/account-sync.js').then((m) => ({ sync: m.syncImapAccount, watch: m.watchImapAccount })),
+  pop3: () => import('./pop3/account-sync.js').then((m) => ({ sync: m.syncPop3Account, watch: m.watchPop3Account })),
 } as const;
 
 export interface SyncRequest {
@@ -63,8 +66,11 @@ export async function runSync(
       request.accounts.map((a) => [a.name, { incoming: a.password, smtp: a.smtpPassword ?? null }]),
     );
     // Letters queued by the user go out with every sync, and while watching as soon as they are due.
-    const send = () =>
-      drainOutbox({
+    const send = async () => {
+      // Nothing queued and nothing a dead sender left half-sent: no need to load the sending code.
+      if (journal.outbox.nextDue() === null && journal.outbox.inFlight().length === 0) return;
+      const { drainOutbox } = await import('../send/outbox-sender.js');
+      await drainOutbox({
         journal,
         passwords: async (account) => {
           const known = passwords.get(account.name);
@@ -75,17 +81,18 @@ export async function runSync(
         accountIds: jobs.map((j) => j.account.id),
         ...(request.backoffBaseMs ? { backoffBaseMs: request.backoffBaseMs } : {}),
       });
+    };
     await send();
     const results: SyncAccountResult[] = [];
     // Accounts sync one after another: they share the index workers, which already use every core.
     // Letters listed by an earlier, interrupted run are indexed too.
     indexer.kick();
-    for (const job of jobs) results.push(await sources[job.account.protocol].sync(base(job)));
+    for (const job of jobs) results.push(await (await sources[job.account.protocol]()).sync(base(job)));
     await indexer.drain();
     if (request.watch) {
       await Promise.all([
-        ...jobs.map((job) =>
-          sources[job.account.protocol].watch({
+        ...jobs.map(async (job) =>
+          (await sources[job.account.protocol]()).watch({
             ...base(job),
             ...(request.pollIntervalMs ? { pollIntervalMs: request.pollIntervalMs } : {}),
           }),
