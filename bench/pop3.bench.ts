@@ -13,11 +13,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import Database from 'better-sqlite3';
 import Pop3Command from 'node-pop3';
 import { CLI } from '../e2e/fixtures/cli.js';
 import { type DovecotServer, dovecotAvailable, startDovecot } from '../e2e/support/dovecot.js';
 import { type SeedMessage, seedMessages } from '../e2e/support/maildir.js';
+import { JournalWatch } from './support/journal-watch.js';
 import { generateMailbox } from './support/mailbox-gen.js';
 import { fmt, mb, peakRss, timed } from './support/measure.js';
 
@@ -129,9 +129,7 @@ function addAccount(server: DovecotServer, db: string, user: string, keep: boole
 
 /** The real `interlog sync` command, as a user runs it, watched from outside through a read-only connection. */
 async function runInterlog(server: DovecotServer, db: string, user: string, expected: number): Promise<SyncRun> {
-  let reader: Database.Database | null = null;
-  let listedMs: number | null = null;
-  let indexedMs: number | null = null;
+  const watch = new JournalWatch(db, expected);
   let firstAsked = 0;
   let lastCommitted = 0;
   // The CLI prints "Bench/INBOX: done/total" when the session starts receiving and when it has committed all.
@@ -140,32 +138,17 @@ async function runInterlog(server: DovecotServer, db: string, user: string, expe
     if (m?.[1] === '0') firstAsked = now;
     else if (m && m[1] === m[2]) lastCommitted = now;
   };
-  const run = await measured(
-    [CLI, '--db', db, 'sync'],
-    (now) => {
-      try {
-        reader ??= new Database(db, { readonly: true, fileMustExist: true });
-        const open = reader;
-        const count = (sql: string) => (open.prepare(sql).get() as { n: number }).n;
-        if (listedMs === null && count('SELECT COUNT(*) AS n FROM interactions') >= expected) listedMs = now;
-        if (indexedMs === null && count('SELECT COUNT(*) AS n FROM interactions_fts') >= expected) indexedMs = now;
-      } catch {
-        // The journal is being created; try again on the next sample.
-      }
-    },
-    progress,
-  );
-  reader ??= new Database(db, { readonly: true });
-  const interactions = (reader.prepare('SELECT COUNT(*) AS n FROM interactions').get() as { n: number }).n;
-  (reader as Database.Database).close();
+  const run = await measured([CLI, '--db', db, 'sync'], (now) => watch.sample(now), progress);
+  const seen = watch.finish(run.ms);
+  if (seen.indexed < expected) throw new Error(`only ${seen.indexed} of ${expected} letters were indexed`);
   const root = server.mailRoot(user);
   const leftOnServer = ['cur', 'new'].reduce((n, d) => n + fs.readdirSync(path.join(root, d)).length, 0);
   return {
     ...run,
-    listedMs: listedMs ?? run.ms,
-    indexedMs: indexedMs ?? run.ms,
+    listedMs: seen.listedMs,
+    indexedMs: seen.indexedMs,
     receivingMs: lastCommitted - firstAsked,
-    interactions,
+    interactions: seen.interactions,
     leftOnServer,
   };
 }

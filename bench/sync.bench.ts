@@ -10,11 +10,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import Database from 'better-sqlite3';
 import { ImapFlow } from 'imapflow';
 import { CLI } from '../e2e/fixtures/cli.js';
 import { type DovecotServer, dovecotAvailable, startDovecot } from '../e2e/support/dovecot.js';
 import { createFolder, type SeedMessage, seedMessages } from '../e2e/support/maildir.js';
+import { JournalWatch } from './support/journal-watch.js';
 import { generateMailbox } from './support/mailbox-gen.js';
 import { fmt, mb, peakRss, timed } from './support/measure.js';
 
@@ -166,31 +166,20 @@ async function runInterlog(server: DovecotServer, dir: string, expected: number)
   const start = performance.now();
   const child = spawn(process.execPath, [CLI, '--db', db, 'sync'], { stdio: ['ignore', 'ignore', 'inherit'] });
   let peak: number | null = null;
-  let listedMs: number | null = null;
-  let indexedMs: number | null = null;
-  let reader: Database.Database | null = null;
+  const watch = new JournalWatch(db, expected);
   const poll = setInterval(() => {
     peak = Math.max(peak ?? 0, peakRss(child.pid as number) ?? 0) || peak;
-    try {
-      reader ??= new Database(db, { readonly: true, fileMustExist: true });
-      const listed = (reader.prepare('SELECT COUNT(*) AS n FROM interactions').get() as { n: number }).n;
-      const indexed = (reader.prepare('SELECT COUNT(*) AS n FROM interactions_fts').get() as { n: number }).n;
-      const now = performance.now() - start;
-      if (listedMs === null && listed >= expected) listedMs = now;
-      if (indexedMs === null && indexed >= expected) indexedMs = now;
-    } catch {
-      // The journal is being created; try again on the next tick.
-    }
+    watch.sample(performance.now() - start);
   }, 50);
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   const totalMs = performance.now() - start;
   clearInterval(poll);
   if (code !== 0) throw new Error(`interlog sync exited with ${code}`);
-  reader ??= new Database(db, { readonly: true });
-  const interactions = (reader.prepare('SELECT COUNT(*) AS n FROM interactions').get() as { n: number }).n;
-  listedMs ??= interactions >= expected ? totalMs : null;
-  indexedMs ??= interactions >= expected ? totalMs : null;
-  reader.close();
+  const seen = watch.finish(totalMs);
+  const interactions = seen.interactions;
+  const complete = interactions >= expected && seen.indexed >= expected;
+  const listedMs = interactions >= expected ? seen.listedMs : null;
+  const indexedMs = complete ? seen.indexedMs : null;
   return { totalMs, listedMs, indexedMs, peakRss: peak, interactions };
 }
 
