@@ -20,14 +20,10 @@ import { InterlogError } from './errors.js';
 import type { InteractionWithDetails, JournalSettings, KindsApi } from './kinds-api.js';
 import { KindsService } from './kinds-service.js';
 import { formatAddress } from './mail/addresses.js';
-import { readMessageForDisplay } from './mail/display-message.js';
-import { readListingHeaders } from './mail/header-block.js';
 import type { Rule } from './mail/rules.js';
 import type { SecretStore } from './secrets/secret-store.js';
 import { chooseIdentity } from './send/choose-identity.js';
-import { composeLetter, type ReplyContext } from './send/compose.js';
-import { attachmentsToForward } from './send/forward.js';
-import { drainOutbox } from './send/outbox-sender.js';
+import type { ReplyContext } from './send/compose.js';
 import { AccountSetup, type AccountSetupOptions } from './setup/account-setup.js';
 import type { AccountCheck } from './setup/check.js';
 import type { SetupForm } from './setup/form.js';
@@ -46,7 +42,11 @@ export interface ServiceOptions {
   setup?: AccountSetupOptions;
 }
 
-/** The JournalApi over one journal file. Reads happen here; syncing runs in a worker with its own connection. */
+/**
+ * The JournalApi over one journal file. Reads happen here; syncing runs in a worker with its own connection.
+ * The MIME parser, the composer and the SMTP and IMAP clients are loaded by the calls that use them: a CLI command
+ * or the app's first window should not wait a third of a second for code it may never run.
+ */
 export class JournalService implements JournalApi {
   readonly journal: Journal;
   private readonly listeners = new Set<(event: JournalEvent) => void>();
@@ -178,6 +178,7 @@ export class JournalService implements JournalApi {
     if (!interaction) throw new InterlogError('not-found', `There is no interaction ${interactionId}.`);
     const sha256 = this.journal.interactions.sourceOf(interactionId);
     if (sha256 === undefined) return { interaction, text: interaction.preview, html: null, blockedImages: 0 };
+    const { readMessageForDisplay } = await import('./mail/display-message.js');
     return { interaction, ...(await readMessageForDisplay(this.journal.blobs.read(sha256), { remoteImages })) };
   }
 
@@ -313,6 +314,10 @@ export class JournalService implements JournalApi {
     }
     if (!request.subject && !basis) throw new InterlogError('invalid-input', 'A new letter needs a subject.');
     const now = new Date();
+    const [{ composeLetter }, { readListingHeaders }] = await Promise.all([
+      import('./send/compose.js'),
+      import('./mail/header-block.js'),
+    ]);
     const composed = await composeLetter({
       from: { name: identity.displayName ?? account.senderName ?? '', address: identity.address },
       replyTo: identity.replyTo ? { name: '', address: identity.replyTo } : undefined,
@@ -353,7 +358,9 @@ export class JournalService implements JournalApi {
 
   private async forwardedFiles(interactionId: number) {
     const sha = this.journal.interactions.sourceOf(interactionId);
-    return sha ? attachmentsToForward(this.journal.blobs.read(sha)) : [];
+    if (!sha) return [];
+    const { attachmentsToForward } = await import('./send/forward.js');
+    return attachmentsToForward(this.journal.blobs.read(sha));
   }
 
   /** What an answer needs of the letter it answers: its ids for threading, its subject line, its text to quote. */
@@ -383,6 +390,7 @@ export class JournalService implements JournalApi {
   }
 
   async sendQueued(_input: z.input<typeof schemas.sendQueued> = {}): Promise<{ sent: number; failed: number }> {
+    const { drainOutbox } = await import('./send/outbox-sender.js');
     return drainOutbox({
       journal: this.journal,
       passwords: (account) => this.sendingPasswords(account),

@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import { simpleParser } from 'mailparser';
 import type { z } from 'zod';
 import { buildCalendar, type CalendarEvent, parseReply } from './calendar/ics.js';
 import type { FlagResult, ListCounts } from './db/flags-repo.js';
@@ -263,7 +262,11 @@ export class KindsService implements KindsApi {
 
   async applyMeetingReplies(_input: Input<'applyMeetingReplies'> = {}): Promise<number> {
     let applied = 0;
-    for (const letter of this.journal.kinds.pendingCalendarLetters()) {
+    const pending = this.journal.kinds.pendingCalendarLetters();
+    // The MIME parser is loaded only when there is an invitation reply to read.
+    if (pending.length === 0) return 0;
+    const { simpleParser } = await import('mailparser');
+    for (const letter of pending) {
       const parsed = await simpleParser(this.journal.blobs.read(letter.sha256)).catch(() => null);
       const parts = parsed?.attachments.filter((a) => a.contentType.toLowerCase().startsWith('text/calendar')) ?? [];
       const at = parsed?.date ?? this.now();

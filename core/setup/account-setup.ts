@@ -5,7 +5,7 @@ import type { AccountRecord } from '../db/accounts-repo.js';
 import type { Journal } from '../db/journal.js';
 import { InterlogError } from '../errors.js';
 import type { SecretStore } from '../secrets/secret-store.js';
-import { type AccountCheck, type CheckStep, type CheckTarget, checkServers, throwIfFailed } from './check.js';
+import type { AccountCheck, CheckStep, CheckTarget } from './check.js';
 import { type DetectOptions, detectServers } from './detect.js';
 import {
   buildSetupForm,
@@ -17,6 +17,9 @@ import {
 } from './form.js';
 import { type Network, systemNetwork } from './network.js';
 import type { Detection } from './types.js';
+
+/** The check signs in with the IMAP, POP3 and SMTP clients: loaded when an account is checked, not at start-up. */
+const loadCheck = () => import('./check.js');
 
 type NewAccount = z.output<typeof schemas.addAccount>;
 
@@ -123,6 +126,7 @@ export class AccountSetup {
     this.assertNameFree(account.name);
     if (account.verify) {
       const passwords = { incoming: account.password, smtp: account.smtp?.password ?? null };
+      const { checkServers, throwIfFailed } = await loadCheck();
       throwIfFailed(await checkServers(checkTarget(account, passwords, false)));
     }
     return this.save(account, false);
@@ -155,6 +159,7 @@ export class AccountSetup {
     const account = schemas.addAccount.parse(toAddAccountInput(request, incoming, outgoing, detection));
     this.assertNameFree(account.name);
     const passwords = { incoming: account.password, smtp: account.smtp?.password ?? null };
+    const { checkServers } = await loadCheck();
     const check = await checkServers(checkTarget(account, passwords, true));
     if (!check.ok) return { saved: false, check, detection };
     return { saved: true, record: await this.save(account, request.system), check, detection };
@@ -163,6 +168,7 @@ export class AccountSetup {
   /** Seed 004 "Проверить учетную запись": a test letter and a sign-in, with the stored passwords. */
   async check(name: string): Promise<AccountCheck> {
     const account = this.require(name);
+    const { checkServers } = await loadCheck();
     return checkServers(checkTarget(account, await this.passwords(account), true));
   }
 
