@@ -1,13 +1,5 @@
 import { InterlogError } from '../errors.js';
-import {
-  evaluateRules,
-  type LetterFacts,
-  type Rule,
-  type RuleActions,
-  type RuleConditions,
-  ruleActionsSchema,
-  ruleConditionsSchema,
-} from '../mail/rules.js';
+import { evaluateRules, type LetterFacts, type Rule, type RuleActions, type RuleConditions } from '../mail/rules.js';
 import { type Db, writeTransaction } from './database.js';
 
 interface RuleRow {
@@ -72,16 +64,15 @@ export class RulesRepo {
       }));
   }
 
-  /** Adds a rule at the end (or at `position`, 1-based), checking its conditions and actions. */
+  /** Adds a rule at the end (or at `position`, 1-based); its fields were checked at the API (rule-schema.ts). */
   add(input: {
     name: string;
-    conditions: unknown;
-    actions: unknown;
-    continueAfter?: boolean;
-    position?: number;
+    conditions: RuleConditions;
+    actions: RuleActions;
+    continueAfter?: boolean | undefined;
+    position?: number | undefined;
   }): Rule {
-    const conditions = ruleConditionsSchema.parse(input.conditions);
-    const actions = ruleActionsSchema.parse(input.actions);
+    const { conditions, actions } = input;
     if (Object.keys(actions).length === 0)
       throw new InterlogError('invalid-input', 'A rule needs at least one action.');
     if (

@@ -1,37 +1,28 @@
-import { z } from 'zod';
-
 /**
  * Mail-processing rules (seeds 000, 001): the way a dedicated address like sales@ or a client's domain routes a
  * letter to its subject, the way Planfix turns mail into tasks in the right project. All conditions given must
  * hold; each list holds if any of its entries does. Matching ignores case.
  */
-export const ruleConditionsSchema = z
-  .object({
-    /** Any recipient (To, Cc, Bcc) is one of these addresses. */
-    to: z.array(z.string().min(1)).optional(),
-    /** The sender is one of these: a full address, or a domain written "example.com" or "@example.com". */
-    from: z.array(z.string().min(1)).optional(),
-    subjectContains: z.array(z.string().min(1)).optional(),
-    bodyContains: z.array(z.string().min(1)).optional(),
-    hasAttachment: z.boolean().optional(),
-    /** Account name. */
-    account: z.string().min(1).optional(),
-    /** Server folder path, e.g. "INBOX/Sales". */
-    folder: z.string().min(1).optional(),
-  })
-  .strict();
+export interface RuleConditions {
+  /** Any recipient (To, Cc, Bcc) is one of these addresses. */
+  to?: string[] | undefined;
+  /** The sender is one of these: a full address, or a domain written "example.com" or "@example.com". */
+  from?: string[] | undefined;
+  subjectContains?: string[] | undefined;
+  bodyContains?: string[] | undefined;
+  hasAttachment?: boolean | undefined;
+  /** Account name. */
+  account?: string | undefined;
+  /** Server folder path, e.g. "INBOX/Sales". */
+  folder?: string | undefined;
+}
 
-export const ruleActionsSchema = z
-  .object({
-    setSubject: z.number().int().positive().optional(),
-    markReviewed: z.boolean().optional(),
-    setOnControl: z.boolean().optional(),
-    tags: z.array(z.string().min(1).max(100)).optional(),
-  })
-  .strict();
-
-export type RuleConditions = z.infer<typeof ruleConditionsSchema>;
-export type RuleActions = z.infer<typeof ruleActionsSchema>;
+export interface RuleActions {
+  setSubject?: number | undefined;
+  markReviewed?: boolean | undefined;
+  setOnControl?: boolean | undefined;
+  tags?: string[] | undefined;
+}
 
 export interface Rule {
   id: number;
