@@ -9,7 +9,9 @@ describe('quoted-printable decoding', () => {
   it('decodes escapes in either case and joins soft line breaks', () => {
     expect(qp('Cen=C3=A8 =e2=82=ac=\r\n5 and =3D')).toBe('Cen\u00c3\u00a8 \u00e2\u0082\u00ac5 and =');
     expect(Buffer.from(qp('=D0=9F=D1=80=D0=B8=D0=B2=D0=B5=D1=82'), 'latin1').toString('utf8')).toBe('Привет');
-    expect(qp('soft=\nbreak, soft =  \r\nwith spaces, and at the end=')).toBe('softbreak, soft with spaces, and at the end');
+    expect(qp('soft=\nbreak, soft =  \r\nwith spaces, and at the end=')).toBe(
+      'softbreak, soft with spaces, and at the end',
+    );
   });
 
   it('drops whitespace at line ends but keeps it inside lines and hard breaks', () => {
