@@ -142,6 +142,8 @@ export const schemas = {
   countInteractions: interactionFilter,
   /** The letter for reading: text, sanitized HTML (remote images only when asked), attachments. */
   getMessage: z.object({ interactionId: z.number().int().positive(), remoteImages: z.boolean().default(false) }),
+  /** One file of a letter, by its position (from 0) in the interaction's `attachments`, under a name safe to save. */
+  getAttachment: z.object({ interactionId: z.number().int().positive(), index: z.number().int().min(0).default(0) }),
   chain: z.object({ interactionId: z.number().int().positive() }),
   listSubjects: z.object({ includeArchived: z.boolean().default(false) }),
   createSubject: z.object({ name: z.string().trim().min(1).max(500) }),
@@ -204,6 +206,17 @@ export interface MessageView extends DisplayMessage {
   interaction: InteractionRecord;
 }
 
+/** An attachment ready to be written to disk. */
+export interface AttachmentFile {
+  /** The name to save under: one path component, no device name or invisible characters (mail/attachment-name.ts). */
+  fileName: string;
+  /** The name as the letter gave it, for display only; never use it as a path. */
+  originalName: string;
+  contentType: string;
+  size: number;
+  contentBase64: string;
+}
+
 export interface JournalApi extends KindsApi {
   listAccounts(): Promise<AccountSummary[]>;
   addAccount(input: AddAccountInput): Promise<AccountSummary>;
@@ -217,6 +230,7 @@ export interface JournalApi extends KindsApi {
   listInteractions(input: z.input<typeof schemas.listInteractions>): Promise<InteractionRecord[]>;
   countInteractions(input: z.input<typeof schemas.countInteractions>): Promise<number>;
   getMessage(input: z.input<typeof schemas.getMessage>): Promise<MessageView>;
+  getAttachment(input: z.input<typeof schemas.getAttachment>): Promise<AttachmentFile>;
   search(input: z.input<typeof schemas.search>): Promise<InteractionRecord[]>;
   /** The chain the interaction belongs to, oldest first. */
   chain(input: z.input<typeof schemas.chain>): Promise<InteractionRecord[]>;

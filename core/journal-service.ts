@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import {
   type AccountSummary,
   type AddAccountInput,
+  type AttachmentFile,
   type JournalApi,
   type JournalEvent,
   type MessageView,
@@ -177,9 +178,45 @@ export class JournalService implements JournalApi {
     const interaction = this.journal.interactions.get(interactionId);
     if (!interaction) throw new InterlogError('not-found', `There is no interaction ${interactionId}.`);
     const sha256 = this.journal.interactions.sourceOf(interactionId);
-    if (sha256 === undefined) return { interaction, text: interaction.preview, html: null, blockedImages: 0 };
+    if (sha256 === undefined) {
+      return { interaction, text: interaction.preview, html: null, blockedImages: 0, unreadable: null };
+    }
     const { readMessageForDisplay } = await import('./mail/display-message.js');
-    return { interaction, ...(await readMessageForDisplay(this.journal.blobs.read(sha256), { remoteImages })) };
+    const source = this.journal.blobs.read(sha256);
+    return {
+      interaction,
+      ...(await readMessageForDisplay(source, { remoteImages, parseError: interaction.parseError })),
+    };
+  }
+
+  async getAttachment(input: z.input<typeof schemas.getAttachment>): Promise<AttachmentFile> {
+    const { interactionId, index } = schemas.getAttachment.parse(input);
+    const interaction = this.journal.interactions.get(interactionId);
+    if (!interaction) throw new InterlogError('not-found', `There is no interaction ${interactionId}.`);
+    const attachment = interaction.attachments[index];
+    const sha256 = this.journal.interactions.sourceOf(interactionId);
+    if (!attachment || sha256 === undefined) {
+      const count = interaction.attachments.length;
+      throw new InterlogError(
+        'not-found',
+        `Interaction ${interactionId} has ${count || 'no'} attachment${count === 1 ? '' : 's'}.`,
+      );
+    }
+    const [{ extractAttachment }, { safeAttachmentName }] = await Promise.all([
+      import('./mail/parse.js'),
+      import('./mail/attachment-name.js'),
+    ]);
+    const content = await extractAttachment(this.journal.blobs.read(sha256), attachment.sha256);
+    if (!content) {
+      throw new InterlogError('not-found', `The file "${attachment.name}" could not be taken out of the letter.`);
+    }
+    return {
+      fileName: safeAttachmentName(attachment.name, attachment.contentType),
+      originalName: attachment.name,
+      contentType: attachment.contentType,
+      size: content.length,
+      contentBase64: content.toString('base64'),
+    };
   }
 
   async chain(input: z.input<typeof schemas.chain>): Promise<InteractionRecord[]> {

@@ -3,6 +3,7 @@ import { InterlogError } from '../errors.js';
 import { journalFile } from '../journal-file.js';
 import { JournalService } from '../journal-service.js';
 import { FileSecretStore } from '../secrets/file-secret-store.js';
+import { ATTACHMENT_USAGE, attachmentCommand } from './attachment-commands.js';
 import { chainCommand, contactCommand, journalOptions, ruleCommand, subjectCommand } from './journal-commands.js';
 import { KIND_USAGE, kindCommand, kindOptions } from './kind-commands.js';
 import { exportLine, interactionLine, writeOut } from './output.js';
@@ -45,6 +46,7 @@ ${SETUP_USAGE}
            [--has-attachment|--no-attachment] [--account NAME] [--folder PATH]
            [--set-subject ID|NAME] [--mark-reviewed] [--on-control] [--tag T]... [--continue] [--position N]
   chain INTERACTION_ID                                   (the chain as a tree)
+${ATTACHMENT_USAGE}
 ${KIND_USAGE}
 
 The journal is --db FILE, else $INTERLOG_DB, else ~/.local/share/interlog/journal.db.
@@ -133,6 +135,8 @@ export async function main(argv: string[]): Promise<number> {
         return await ruleCommand(service, [sub ?? '', ...rest], values);
       case 'chain':
         return await chainCommand(service, [sub ?? '', ...rest]);
+      case 'attachment':
+        return await attachmentCommand(service, [sub ?? '', ...rest], values);
       case 'send':
         return await sendCommand(service, values);
       case 'outbox':

@@ -15,7 +15,9 @@ export function interactionLine(r: InteractionRecord): string {
     ? `${r.direction === 'out' ? 'to' : 'from'} ${people}`
     : `${r.kind}, ${r.direction === 'out' ? 'outgoing' : 'incoming'}`;
   const subject = r.subject ? `  [${r.subject.name}]` : '';
-  return `#${r.id}  ${r.date.slice(0, 16).replace('T', ' ')}  ${r.title || '(no subject)'}  ${who}${subject}`;
+  // The same words as the reading pane's notice (mail/display-message.ts), so a search for them finds both.
+  const unreadable = r.parseError ? '  (could not be read; raw source kept)' : '';
+  return `#${r.id}  ${r.date.slice(0, 16).replace('T', ' ')}  ${r.title || '(no subject)'}  ${who}${subject}${unreadable}`;
 }
 
 /** The export's JSON object for an interaction. */

@@ -67,6 +67,29 @@ export function walkMessage(source: Buffer, internalDate?: string): ParsedMessag
   return { ...top, text: text.slice(0, MAX_TEXT), hasHtml: htmls.length > 0, attachments, parseError: null };
 }
 
+/**
+ * The decoded content of the part whose sha256 is `sha256`, found the way `walkMessage` found it when the letter
+ * was indexed; null when this walker cannot read the structure or no part has that content.
+ */
+export function findPartContent(source: Buffer, sha256: string): Buffer | null {
+  const leaves: Leaf[] = [];
+  try {
+    walk(source, '', 0, false, leaves);
+  } catch {
+    return null;
+  }
+  for (const leaf of leaves) {
+    let content: Buffer;
+    try {
+      content = decodeTransfer(leaf.body, leaf.encoding);
+    } catch {
+      continue;
+    }
+    if (crypto.createHash('sha256').update(content).digest('hex') === sha256) return content;
+  }
+  return null;
+}
+
 function walk(entity: Buffer, part: string, depth: number, inRelated: boolean, out: Leaf[]): void {
   if (depth > MAX_DEPTH || out.length > MAX_PARTS) throw new Unsupported('too deeply nested');
   const split = splitEntity(entity);

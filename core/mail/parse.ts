@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
-import { type AddressObject, type AttachmentStream, MailParser, type MessageText } from 'mailparser';
+import { type AddressObject, type AttachmentStream, MailParser, type MessageText, simpleParser } from 'mailparser';
 import { cleanAddressList } from './addresses.js';
 import { htmlToSearchText } from './html-text.js';
 import { normalizeMessageId, parseIdList } from './message-identity.js';
-import { MAX_TEXT, walkMessage } from './mime-walk.js';
+import { findPartContent, MAX_TEXT, walkMessage } from './mime-walk.js';
 import { type Address, type AttachmentInfo, emptyParsedMessage, type ParsedMessage } from './types.js';
 
 export interface ParseHints {
@@ -81,6 +81,23 @@ export async function parseWithMailparser(source: Buffer | Readable, hints: Pars
   await done;
   if (!result.text && html) result.text = htmlToSearchText(html).slice(0, MAX_TEXT);
   return result;
+}
+
+/**
+ * The content of an attachment recorded at indexing by its sha256: looked up with the parser that recorded it (the
+ * walker, else mailparser), so the bytes saved are the bytes that were hashed. Null when neither finds it.
+ */
+export async function extractAttachment(source: Buffer, sha256: string): Promise<Buffer | null> {
+  const fast = findPartContent(source, sha256);
+  if (fast) return fast;
+  const parsed = await simpleParser(source, {
+    skipHtmlToText: true,
+    skipTextToHtml: true,
+    skipTextLinks: true,
+    skipImageLinks: true,
+    checksumAlgo: 'sha256',
+  });
+  return parsed.attachments.find((a) => a.checksum === sha256)?.content ?? null;
 }
 
 type HeaderValue = string | string[] | Date | AddressObject | AddressObject[] | { value: string } | undefined;
