@@ -4,6 +4,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { splitMbox } from '../mail/mbox.js';
+import { emptyParsedMessage } from '../mail/types.js';
 import { importLetter } from '../sync/import-letter.js';
 import { Journal } from './journal.js';
 
@@ -61,6 +62,23 @@ function shape(j: Journal) {
     .sort((a, b) => (a[0] as string).localeCompare(b[0] as string));
   return { partition, basis: Object.fromEntries([...basis].sort()) };
 }
+
+// A forest of threads with gaps: some letters name ancestors that never arrive.
+const FOREST: Spec[] = [
+  { id: 'r1' },
+  { id: 'r1.1', irt: 'r1', refs: ['r1'] },
+  { id: 'r1.1.1', irt: 'r1.1', refs: ['r1', 'r1.1'] },
+  { id: 'r1.2', refs: ['r1'] },
+  { id: 'r1.1.1.1', irt: 'r1.1.1', refs: ['r1', 'r1.1', 'r1.1.1'] },
+  { id: 'r2' },
+  { id: 'r2.1', irt: 'missing', refs: ['r2', 'missing'] },
+  { id: 'r2.1.1', irt: 'r2.1', refs: ['r2', 'missing', 'r2.1'] },
+  { id: 'orphan', irt: 'nowhere' },
+  { id: 'orphan.1', irt: 'orphan' },
+  { id: 'x', refs: ['r2.1.1', 'r1.2'] },
+  { id: 'split', irt: 'late', refs: ['r1', 'late'] },
+  { id: 'late' },
+];
 
 describe('interaction chains', () => {
   it('puts a reply into its basis letter’s chain', () => {
@@ -123,22 +141,7 @@ describe('interaction chains', () => {
   });
 
   it('gives the same chains and bases for any arrival order (property)', () => {
-    // A forest of threads with gaps: some letters name ancestors that never arrive.
-    const specs: Spec[] = [
-      { id: 'r1' },
-      { id: 'r1.1', irt: 'r1', refs: ['r1'] },
-      { id: 'r1.1.1', irt: 'r1.1', refs: ['r1', 'r1.1'] },
-      { id: 'r1.2', refs: ['r1'] },
-      { id: 'r1.1.1.1', irt: 'r1.1.1', refs: ['r1', 'r1.1', 'r1.1.1'] },
-      { id: 'r2' },
-      { id: 'r2.1', irt: 'missing', refs: ['r2', 'missing'] },
-      { id: 'r2.1.1', irt: 'r2.1', refs: ['r2', 'missing', 'r2.1'] },
-      { id: 'orphan', irt: 'nowhere' },
-      { id: 'orphan.1', irt: 'orphan' },
-      { id: 'x', refs: ['r2.1.1', 'r1.2'] },
-      { id: 'split', irt: 'late', refs: ['r1', 'late'] },
-      { id: 'late' },
-    ];
+    const specs = FOREST;
     const expected = (() => {
       store(journal, ...specs);
       return shape(journal);
@@ -156,6 +159,70 @@ describe('interaction chains', () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('deleting from the journal', () => {
+  const idOf = (j: Journal, messageId: string) =>
+    [...j.interactions.iterateAll()].find((r) => r.messageId === messageId)?.id as number;
+
+  it('leaves the chains and bases the remaining letters would have had without the deleted ones (property)', () => {
+    let run = 0;
+    fc.assert(
+      fc.property(fc.subarray(FOREST), (deleted) => {
+        const all = Journal.open(path.join(dir, `del-${run}.db`));
+        const rest = Journal.open(path.join(dir, `rest-${run++}.db`));
+        try {
+          store(all, ...FOREST);
+          expect(all.deletion.delete(deleted.map((d) => idOf(all, d.id)))).toBe(deleted.length);
+          store(rest, ...FOREST.filter((f) => !deleted.includes(f)));
+          expect(shape(all)).toEqual(shape(rest));
+        } finally {
+          all.close();
+          rest.close();
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('a deleted letter leaves the list and the search, and does not come back with the next sync', () => {
+    store(journal, { id: 'a', subject: 'Счёт на оплату арматуры' }, { id: 'b', irt: 'a' });
+    const a = idOf(journal, 'a');
+    journal.index.commit(
+      journal.index.pending(10).map((task) => ({
+        task,
+        parsed: { ...emptyParsedMessage('2024-03-05T07:15:00.000Z'), text: 'арматура на складе' },
+      })),
+    );
+    expect(journal.interactions.search('арматура').map((r) => r.id)).toContain(a);
+    expect(journal.deletion.delete([a, 999_999])).toBe(1);
+    expect(journal.interactions.get(a)).toBeUndefined();
+    expect(journal.interactions.search('арматура').map((r) => r.id)).not.toContain(a);
+    // The same letter found again (another folder's copy, a re-read folder) stays deleted.
+    store(journal, { id: 'a', subject: 'Счёт на оплату арматуры' });
+    expect([...journal.interactions.iterateAll()].map((r) => r.messageId)).toEqual(['b']);
+    expect(journal.index.pendingCount()).toBe(0);
+  });
+
+  it('a call answering a deleted letter stays, in the chain’s subject, with no basis', () => {
+    store(journal, { id: 'a' });
+    const a = idOf(journal, 'a');
+    const deal = journal.subjects.create('Поставка');
+    journal.subjects.setForInteraction(a, deal.id);
+    const call = journal.kinds.create({
+      kind: 'call',
+      direction: 'out',
+      date: '2024-03-05T09:00:00.000Z',
+      title: 'Звонок по счёту',
+      basisId: a,
+      details: {},
+      now: new Date('2024-03-05T09:00:00Z'),
+    });
+    journal.deletion.delete([a]);
+    const record = journal.interactions.get(call);
+    expect(record?.basisMessageId ?? null).toBeNull();
+    expect(record?.subject?.name).toBe('Поставка');
   });
 });
 

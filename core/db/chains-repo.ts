@@ -36,6 +36,12 @@ export class ChainsRepo {
         `SELECT p.rank FROM message_parents p JOIN messages m ON m.message_id = p.parent_id
          JOIN interactions b ON b.message_id = m.id WHERE p.message_row = ? AND b.id = ? ORDER BY p.rank LIMIT 1`,
       ),
+      answers: db.prepare<[number], { id: number }>('SELECT id FROM interactions WHERE basis_id = ?'),
+      nearestBasis: db.prepare<[number], { id: number; chain_id: number | null }>(
+        `SELECT b.id, b.chain_id FROM interactions i JOIN message_parents p ON p.message_row = i.message_id
+         JOIN messages m ON m.message_id = p.parent_id JOIN interactions b ON b.message_id = m.id
+         WHERE i.id = ? ORDER BY p.rank, m.id`,
+      ),
       newChain: db.prepare('INSERT INTO chains (subject_id) VALUES (?)'),
       setBasis: db.prepare('UPDATE interactions SET basis_id = ? WHERE id = ?'),
       setChain: db.prepare('UPDATE interactions SET chain_id = ? WHERE id = ?'),
@@ -63,6 +69,31 @@ export class ChainsRepo {
    */
   settleControls(interactionId: number): void {
     this.stmt.settleControls.run(new Date().toISOString(), interactionId);
+  }
+
+  /**
+   * Takes interactions out of their chains before they are deleted (call inside the deleting transaction): each
+   * answer to one of them finds its nearest basis still present, as if the deleted ones had never arrived, and
+   * the chains involved are recomputed (a chain may split where its middle letter was).
+   */
+  unlink(interactionIds: readonly number[]): void {
+    const gone = new Set(interactionIds);
+    const involved = new Set<number>();
+    const orphans: number[] = [];
+    for (const id of interactionIds) {
+      const chain = this.stmt.chainOf.get(id)?.chain_id;
+      if (chain) involved.add(chain);
+      for (const child of this.stmt.answers.all(id)) if (!gone.has(child.id)) orphans.push(child.id);
+    }
+    for (const id of interactionIds) this.stmt.setChain.run(null, id);
+    for (const orphan of orphans) {
+      const basis = this.stmt.nearestBasis
+        .all(orphan)
+        .find((candidate) => !gone.has(candidate.id) && candidate.id !== orphan);
+      this.stmt.setBasis.run(basis?.id ?? null, orphan);
+      if (basis?.chain_id) involved.add(basis.chain_id);
+    }
+    this.recompute([...involved], []);
   }
 
   /** A new interaction without a letter (a call, a meeting) starts a chain of its own. */

@@ -3,6 +3,7 @@ import { BlobStore } from './blob-store.js';
 import { ChainsRepo } from './chains-repo.js';
 import { ContactsRepo } from './contacts-repo.js';
 import { type Db, type OpenOptions, openDatabase } from './database.js';
+import { DeletionRepo } from './deletion-repo.js';
 import { FlagsRepo } from './flags-repo.js';
 import { IdentitiesRepo } from './identities-repo.js';
 import { IndexRepo } from './index-repo.js';
@@ -30,6 +31,7 @@ export class Journal {
   readonly kinds: KindsRepo;
   readonly flags: FlagsRepo;
   readonly settings: SettingsRepo;
+  readonly deletion: DeletionRepo;
 
   private constructor(
     readonly file: string,
@@ -49,6 +51,7 @@ export class Journal {
     this.kinds = new KindsRepo(db, this.chains, this.contacts);
     this.flags = new FlagsRepo(db);
     this.settings = new SettingsRepo(db);
+    this.deletion = new DeletionRepo(db, this.chains);
   }
 
   static open(file: string, options?: OpenOptions): Journal {
