@@ -173,6 +173,8 @@ export const schemas = {
   removeRule: z.object({ id: z.number().int().positive() }),
   setRuleEnabled: z.object({ id: z.number().int().positive(), enabled: z.boolean() }),
   rerunRules: z.object({}),
+  /** Deletes interactions from the journal (never from the server); all or none. */
+  deleteInteractions: z.object({ ids: z.array(z.number().int().positive()).min(1).max(10_000) }),
   search: z.object({ text: z.string().max(1000), limit: z.number().int().min(1).max(1000).default(50) }),
   ...kindSchemas,
 } as const;
@@ -260,6 +262,8 @@ export interface JournalApi extends KindsApi {
   sendQueued(input: z.input<typeof schemas.sendQueued>): Promise<{ sent: number; failed: number }>;
   /** Runs the rules again over incoming letters whose chain has no subject; returns how many matched. */
   rerunRules(input: z.input<typeof schemas.rerunRules>): Promise<number>;
+  /** A deleted letter stays deleted: later syncs recognise it and do not bring it back. */
+  deleteInteractions(input: z.input<typeof schemas.deleteInteractions>): Promise<{ deleted: number }>;
   onEvent(listener: (event: JournalEvent) => void): () => void;
 }
 

@@ -307,6 +307,11 @@ export class JournalService implements JournalApi {
     return this.journal.rules.rerun();
   }
 
+  async deleteInteractions(input: z.input<typeof schemas.deleteInteractions>): Promise<{ deleted: number }> {
+    const deleted = this.journal.deletion.delete(schemas.deleteInteractions.parse(input).ids);
+    return { deleted };
+  }
+
   async addIdentity(input: z.input<typeof schemas.addIdentity>): Promise<Identity> {
     const { account, address, displayName, kind, replyTo, isDefault, subjectIds } = schemas.addIdentity.parse(input);
     return this.journal.identities.upsert({

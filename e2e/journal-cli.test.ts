@@ -193,5 +193,18 @@ describe.skipIf(!available.ok)(
       expect(news?.subject).toBe('Рассылки');
       expect((await cli('rule', 'list')).stdout).toMatch(/1\. #\d+ sales: .*2\. #\d+ news/s);
     });
+
+    it('deletes a letter from the journal only: the server keeps it and the next sync does not bring it back', async () => {
+      const news = (await exported()).find((l) => l.messageId === 'news@shop.example');
+      const deleted = await cli('delete', String(news?.id), '999999');
+      expect(deleted.stdout).toContain('Deleted 1 of 2 from the journal.');
+      expect(deleted.code).toBe(1);
+      expect((await exported()).map((l) => l.messageId)).not.toContain('news@shop.example');
+      expect((await cli('search', 'Акция')).stdout).not.toContain('Скидки');
+      expect((await cli('sync')).code).toBe(0);
+      expect((await exported()).map((l) => l.messageId)).not.toContain('news@shop.example');
+      const onServer = fs.readdirSync(path.join(server.mailRoot(USER), 'cur'));
+      expect(onServer.length + fs.readdirSync(path.join(server.mailRoot(USER), 'new')).length).toBe(4);
+    });
   },
 );

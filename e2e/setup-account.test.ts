@@ -17,7 +17,15 @@ import { type DovecotServer, dovecotAvailable, startDovecot } from './support/do
 const available = dovecotAvailable();
 // Distinctive, so finding it in a file cannot be a coincidence.
 const PASSWORD = 'Pa55-zq7391-unique-secret';
-const USERS = ['olga@firm.test', 'user@yandex.ru', 'pop@firm.test', 'cli@firm.test'];
+const USERS = [
+  'olga@firm.test',
+  'user@yandex.ru',
+  'pop@firm.test',
+  'cli@firm.test',
+  'spa@firm.test',
+  'ann@fallback.test',
+  'stop@stop.test',
+];
 
 /** Implicit TLS in front of the plain SMTP test server, with Dovecot's self-signed certificate. */
 async function tlsFront(targetPort: number, key: Buffer, cert: string): Promise<tls.Server & { port: number }> {
@@ -48,6 +56,8 @@ describe.skipIf(!available.ok)(
   () => {
     let dovecot: DovecotServer;
     let smtp: TestSmtp;
+    /** Announces only PLAIN and LOGIN: no secure password authentication. */
+    let plainOnlySmtp: TestSmtp;
     let smtps: tls.Server & { port: number };
     let silent: net.Server;
     let silentPort: number;
@@ -59,14 +69,34 @@ describe.skipIf(!available.ok)(
     beforeAll(async () => {
       dovecot = await startDovecot({ users: USERS.map((user) => ({ user, password: PASSWORD })), pop3: true });
       smtp = await startSmtp(Object.fromEntries(USERS.map((u) => [u, PASSWORD])));
+      plainOnlySmtp = await startSmtp(Object.fromEntries(USERS.map((u) => [u, PASSWORD])), {
+        authMethods: ['PLAIN', 'LOGIN'],
+      });
       smtps = await tlsFront(smtp.port, fs.readFileSync(path.join(dovecot.root, 'key.pem')), dovecot.caPem);
       silent = net.createServer(() => {});
       await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
       silentPort = (silent.address() as net.AddressInfo).port;
-      // firm.test publishes its servers the RFC 6186 / 8314 way; the targets are this machine.
+      const refusing = await closedPort();
+      // firm.test publishes its servers the RFC 6186 / 8314 way; the targets are this machine. fallback.test names
+      // a closed port and a silent one first, each before a working server; stop.test offers IMAP, then POP3.
       dns = await startDns({
         '_imaps._tcp.firm.test': { SRV: [{ target: '127.0.0.1', port: dovecot.imapsPort }] },
         '_submissions._tcp.firm.test': { SRV: [{ target: '127.0.0.1', port: smtps.port }] },
+        '_imaps._tcp.fallback.test': {
+          SRV: [
+            { target: '127.0.0.1', port: refusing, priority: 0 },
+            { target: '127.0.0.1', port: dovecot.imapsPort, priority: 10 },
+          ],
+        },
+        '_submissions._tcp.fallback.test': {
+          SRV: [
+            { target: '127.0.0.1', port: silentPort, priority: 0 },
+            { target: '127.0.0.1', port: smtps.port, priority: 10 },
+          ],
+        },
+        '_imaps._tcp.stop.test': { SRV: [{ target: '127.0.0.1', port: dovecot.imapsPort }] },
+        '_pop3s._tcp.stop.test': { SRV: [{ target: '127.0.0.1', port: dovecot.pop3sPort as number }] },
+        '_submissions._tcp.stop.test': { SRV: [{ target: '127.0.0.1', port: smtps.port }] },
       });
     });
     afterAll(async () => {
@@ -74,6 +104,7 @@ describe.skipIf(!available.ok)(
       silent?.close();
       await new Promise<void>((resolve) => (smtps ? smtps.close(() => resolve()) : resolve()));
       await smtp?.close();
+      await plainOnlySmtp?.close();
       await dovecot?.stop();
     });
 
@@ -221,12 +252,14 @@ describe.skipIf(!available.ok)(
       expect(form.steps.flatMap((s) => s.fields.map((f) => f.key))).toEqual([
         'outgoing.username',
         'outgoing.password',
+        'outgoing.securePasswordAuth',
         'outgoing.host',
         'outgoing.port',
         'outgoing.security',
         'outgoing.popBeforeSmtp',
         'incoming.username',
         'incoming.password',
+        'incoming.securePasswordAuth',
         'incoming.host',
         'incoming.protocol',
         'incoming.port',
@@ -300,6 +333,176 @@ describe.skipIf(!available.ok)(
       await service.setSystemAccount({ name: 'Second' });
       const accounts = await service.listAccounts();
       expect(accounts.filter((a) => a.isSystem).map((a) => a.name)).toEqual(['Second']);
+    });
+
+    it('automatic setup: a detected server that is refused or silent gives way to the next; the tried ones are listed', async () => {
+      const result = await service.setupAccount({
+        email: 'ann@fallback.test',
+        password: PASSWORD,
+        auto: true,
+        acceptSelfSigned: true,
+        // The silent port costs this long before the next server is tried.
+        timeoutSeconds: 5,
+      });
+      expect(result.detection?.incoming.map((s) => s.port)).toEqual([expect.any(Number), dovecot.imapsPort]);
+      const incoming = failed(result, 'incoming');
+      const outgoing = failed(result, 'outgoing');
+      expect(incoming).toMatchObject({ ok: true, server: `imap://127.0.0.1:${dovecot.imapsPort} (tls)` });
+      expect(incoming?.tried?.map((t) => [t.server, t.error.hint])).toEqual([
+        [`imap://127.0.0.1:${result.detection?.incoming[0]?.port} (tls)`, 'port-blocked'],
+      ]);
+      expect(outgoing).toMatchObject({ ok: true, server: `smtp://127.0.0.1:${smtps.port} (tls)` });
+      expect(outgoing?.tried?.map((t) => [t.server, t.error.hint])).toEqual([
+        [`smtp://127.0.0.1:${silentPort} (tls)`, 'timeout'],
+      ]);
+      // The account keeps the servers that worked, and one test letter went out.
+      expect(result.saved && result.account).toMatchObject({ port: dovecot.imapsPort });
+      expect(service.journal.accounts.byName('ann@fallback.test')?.smtp?.port).toBe(smtps.port);
+      expect(smtp.received.map((l) => l.to)).toEqual([['ann@fallback.test']]);
+    });
+
+    it('automatic setup: a wrong password is not tried on the next detected server', async () => {
+      const result = await service.setupAccount({
+        email: 'stop@stop.test',
+        password: 'wrong-password',
+        auto: true,
+        acceptSelfSigned: true,
+      });
+      expect(result.detection?.incoming.map((s) => s.protocol)).toEqual(['imap', 'pop3']);
+      const incoming = failed(result, 'incoming');
+      expect(incoming).toMatchObject({ ok: false, server: `imap://127.0.0.1:${dovecot.imapsPort} (tls)` });
+      expect(incoming?.error?.hint).toBe('wrong-password');
+      expect(incoming?.tried).toBeUndefined();
+      // Dovecot saw the one IMAP attempt and no POP3 one.
+      expect(dovecot.log()).toMatch(/imap-login: .*user=<stop@stop\.test>/);
+      expect(dovecot.log()).not.toMatch(/pop3-login: .*user=<stop@stop\.test>/);
+      expect(await service.listAccounts()).toEqual([]);
+    });
+
+    describe('secure password authentication (seed 004)', () => {
+      /** Dovecot's log lines of a user's sign-ins, with the mechanism each used. */
+      const signIns = (server: DovecotServer, user: string) =>
+        server
+          .log()
+          .split('\n')
+          .filter((l) => l.includes(`user=<${user}>`) && /method=/.test(l))
+          .map((l) => /(imap|pop3)-login: .*method=([A-Z0-9-]+)/.exec(l)?.slice(1, 3).join(' '));
+      const spa = (email: string, pop3Port: number) => {
+        const input = manual(email);
+        return {
+          ...input,
+          name: 'Spa',
+          outgoing: { ...input.outgoing, securePasswordAuth: true },
+          incoming: { ...input.incoming, protocol: 'pop3' as const, port: pop3Port, securePasswordAuth: true },
+        };
+      };
+
+      it('POP3 by CRAM-MD5 and SMTP by CRAM-MD5: the password never sent, the setting kept for later checks', async () => {
+        // On the plain SMTP port, where a PLAIN login would show the password to anyone on the path.
+        const input = spa('spa@firm.test', dovecot.pop3sPort as number);
+        const result = await service.setupAccount({
+          ...input,
+          outgoing: { ...input.outgoing, port: smtp.port, security: 'none' },
+        });
+        expect(result.check.steps.map((s) => [s.step, s.ok, s.error?.message])).toEqual([
+          ['incoming', true, undefined],
+          ['outgoing', true, undefined],
+        ]);
+        expect(result.saved).toBe(true);
+        expect(signIns(dovecot, 'spa@firm.test')).toEqual(['pop3 CRAM-MD5']);
+        expect(smtp.logins.filter((l) => l.user === 'spa@firm.test')).toEqual([
+          { user: 'spa@firm.test', method: 'CRAM-MD5', ok: true },
+        ]);
+        expect(service.journal.accounts.byName('Spa')).toMatchObject({
+          securePasswordAuth: true,
+          smtp: { securePasswordAuth: true },
+        });
+        expect((await service.checkAccount({ name: 'Spa' })).ok).toBe(true);
+        expect(signIns(dovecot, 'spa@firm.test')).toEqual(['pop3 CRAM-MD5', 'pop3 CRAM-MD5']);
+        expect(smtp.logins.filter((l) => l.user === 'spa@firm.test').map((l) => l.method)).toEqual([
+          'CRAM-MD5',
+          'CRAM-MD5',
+        ]);
+      });
+
+      it('a wrong password by CRAM-MD5 is a wrong password', async () => {
+        const result = await service.setupAccount({
+          ...spa('spa@firm.test', dovecot.pop3sPort as number),
+          password: 'nope',
+        });
+        expect(failed(result, 'incoming')?.error).toMatchObject({ kind: 'auth', hint: 'wrong-password' });
+        expect(failed(result, 'outgoing')?.error).toMatchObject({ kind: 'auth', hint: 'wrong-password' });
+        expect(failed(result, 'outgoing')?.error?.serverSaid).toMatch(/535/);
+      });
+
+      it('an SMTP server without CRAM-MD5: the check names what it offers and no AUTH is sent', async () => {
+        const input = spa('spa@firm.test', dovecot.pop3sPort as number);
+        const result = await service.setupAccount({
+          ...input,
+          outgoing: { ...input.outgoing, port: plainOnlySmtp.port, security: 'none' },
+        });
+        expect(result.saved).toBe(false);
+        const error = failed(result, 'outgoing')?.error;
+        expect(error).toMatchObject({ kind: 'auth', hint: 'secure-auth' });
+        expect(error?.message).toMatch(
+          /offers no secure password authentication \(AUTH CRAM-MD5\); it offers: AUTH PLAIN, AUTH LOGIN\. The password was not sent/,
+        );
+        expect(error?.advice).toMatch(/Turn "Secure password authentication" off/);
+        expect(plainOnlySmtp.logins).toEqual([]);
+      });
+
+      it('IMAP: refused with the reason (the IMAP client cannot), naming what the server offers; no sign-in', async () => {
+        const input = manual('spa@firm.test');
+        const result = await service.setupAccount({
+          ...input,
+          incoming: { ...input.incoming, securePasswordAuth: true },
+        });
+        const error = failed(result, 'incoming')?.error;
+        expect(error).toMatchObject({ kind: 'auth', hint: 'secure-auth' });
+        expect(error?.message).toMatch(
+          /not possible with 127\.0\.0\.1:\d+ over IMAP: the server offers a challenge-response mechanism, but Interlog's IMAP client \(imapflow\) cannot use it/,
+        );
+        expect(error?.message).toMatch(/AUTH=CRAM-MD5/);
+        expect(error?.advice).toMatch(/receive by POP3/);
+        expect(signIns(dovecot, 'spa@firm.test').filter((l) => l?.startsWith('imap'))).toEqual([]);
+        // The form says so before the user tries.
+        const form = await service.accountSetupForm({ email: 'spa@firm.test' });
+        const field = form.steps[1]?.fields.find((f) => f.key === 'incoming.securePasswordAuth');
+        expect(field).toMatchObject({ type: 'boolean', label: 'Secure password authentication' });
+        expect(field?.hint).toMatch(/IMAP: not possible/);
+      });
+
+      describe('other Dovecot configurations', () => {
+        let apop: DovecotServer;
+        let plainOnly: DovecotServer;
+        const users = [{ user: 'spa@firm.test', password: PASSWORD }];
+        beforeAll(async () => {
+          [apop, plainOnly] = await Promise.all([
+            startDovecot({ users, pop3: true, extraConfig: 'auth_mechanisms = plain login apop' }),
+            startDovecot({ users, pop3: true, extraConfig: 'auth_mechanisms = plain login' }),
+          ]);
+        });
+        afterAll(async () => {
+          await Promise.all([apop?.stop(), plainOnly?.stop()]);
+        });
+
+        it('POP3 by APOP when the greeting carries a challenge', async () => {
+          const result = await service.setupAccount(spa('spa@firm.test', apop.pop3sPort as number));
+          expect(failed(result, 'incoming')).toMatchObject({ ok: true });
+          expect(signIns(apop, 'spa@firm.test')).toEqual(['pop3 APOP']);
+        });
+
+        it('a POP3 server with neither APOP nor CRAM-MD5: the check names what it offers, and nothing is sent', async () => {
+          const result = await service.setupAccount(spa('spa@firm.test', plainOnly.pop3sPort as number));
+          expect(result.saved).toBe(false);
+          const error = failed(result, 'incoming')?.error;
+          expect(error).toMatchObject({ kind: 'auth', hint: 'secure-auth' });
+          expect(error?.message).toMatch(
+            /offers no secure password authentication \(APOP or SASL CRAM-MD5\); it offers: USER\/PASS, SASL PLAIN LOGIN\. The password was not sent/,
+          );
+          expect(plainOnly.log()).not.toMatch(/user=<spa@firm\.test>/);
+        });
+      });
     });
 
     // Runs bin/interlog.js, so it needs `tsc -p tsconfig.build.json` first, as `npm test` does.

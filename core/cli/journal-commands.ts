@@ -199,3 +199,11 @@ export async function chainCommand(service: JournalService, args: string[]): Pro
   await print(null, 0);
   return 0;
 }
+
+/** `interlog delete ID...`: deletes interactions from the journal (the server keeps its copies). */
+export async function deleteCommand(service: JournalService, args: string[]): Promise<number> {
+  if (args.length === 0) throw new UsageError('delete needs at least one interaction id');
+  const { deleted } = await service.deleteInteractions({ ids: args.map((a) => id(a, 'an interaction id')) });
+  await writeOut(`Deleted ${deleted} of ${args.length} from the journal.\n`);
+  return deleted === args.length ? 0 : 1;
+}

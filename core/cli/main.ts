@@ -4,7 +4,14 @@ import { journalFile } from '../journal-file.js';
 import { JournalService } from '../journal-service.js';
 import { FileSecretStore } from '../secrets/file-secret-store.js';
 import { ATTACHMENT_USAGE, attachmentCommand } from './attachment-commands.js';
-import { chainCommand, contactCommand, journalOptions, ruleCommand, subjectCommand } from './journal-commands.js';
+import {
+  chainCommand,
+  contactCommand,
+  deleteCommand,
+  journalOptions,
+  ruleCommand,
+  subjectCommand,
+} from './journal-commands.js';
 import { KIND_USAGE, kindCommand, kindOptions } from './kind-commands.js';
 import { exportLine, interactionLine, writeOut } from './output.js';
 import { progressPrinter } from './progress-bar.js';
@@ -46,6 +53,7 @@ ${SETUP_USAGE}
            [--has-attachment|--no-attachment] [--account NAME] [--folder PATH]
            [--set-subject ID|NAME] [--mark-reviewed] [--on-control] [--tag T]... [--continue] [--position N]
   chain INTERACTION_ID                                   (the chain as a tree)
+  delete INTERACTION_ID...                               (from the journal only; a sync does not bring it back)
 ${ATTACHMENT_USAGE}
 ${KIND_USAGE}
 
@@ -135,6 +143,8 @@ export async function main(argv: string[]): Promise<number> {
         return await ruleCommand(service, [sub ?? '', ...rest], values);
       case 'chain':
         return await chainCommand(service, [sub ?? '', ...rest]);
+      case 'delete':
+        return await deleteCommand(service, [sub ?? '', ...rest].filter(Boolean));
       case 'attachment':
         return await attachmentCommand(service, [sub ?? '', ...rest], values);
       case 'send':

@@ -30,6 +30,8 @@ export interface AccountRecord {
   sentFolder: string | null;
   /** Seed 004: the one account the app sends its own notifications from. */
   isSystem: boolean;
+  /** Seed 004 "secure password authentication" on the incoming server: sign in only by challenge-response. */
+  securePasswordAuth: boolean;
 }
 
 export interface SmtpSettings {
@@ -41,6 +43,8 @@ export interface SmtpSettings {
   /** null: the incoming server's password. */
   secretRef: string | null;
   popBeforeSmtp: boolean;
+  /** Sign in to the outgoing server only by challenge-response (CRAM-MD5). */
+  securePasswordAuth: boolean;
 }
 
 export type NewAccount = Omit<
@@ -56,12 +60,20 @@ export type NewAccount = Omit<
   | 'copyToSent'
   | 'sentFolder'
   | 'isSystem'
+  | 'securePasswordAuth'
 > & {
   identities?: string[];
 } & Partial<
     Pick<
       AccountRecord,
-      'leaveOnServer' | 'deleteAfterDays' | 'smtp' | 'senderName' | 'copyToSent' | 'sentFolder' | 'isSystem'
+      | 'leaveOnServer'
+      | 'deleteAfterDays'
+      | 'smtp'
+      | 'senderName'
+      | 'copyToSent'
+      | 'sentFolder'
+      | 'isSystem'
+      | 'securePasswordAuth'
     >
   >;
 
@@ -91,6 +103,8 @@ interface AccountRow {
   sent_folder: string | null;
   sender_name: string | null;
   is_system: number;
+  secure_password_auth: number;
+  smtp_secure_password_auth: number;
 }
 
 export class AccountsRepo {
@@ -103,8 +117,9 @@ export class AccountsRepo {
         .prepare(
           `INSERT INTO accounts (name, email, protocol, host, port, security, username, accept_self_signed, secret_ref,
              timeout_ms, leave_on_server, delete_after_days, created_at, smtp_host, smtp_port, smtp_security,
-             smtp_username, smtp_secret_ref, pop_before_smtp, copy_to_sent, sent_folder, sender_name, is_system)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             smtp_username, smtp_secret_ref, pop_before_smtp, copy_to_sent, sent_folder, sender_name, is_system,
+             secure_password_auth, smtp_secure_password_auth)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           account.name,
@@ -130,6 +145,8 @@ export class AccountsRepo {
           account.sentFolder ?? null,
           account.senderName ?? null,
           account.isSystem ? 1 : 0,
+          account.securePasswordAuth ? 1 : 0,
+          account.smtp?.securePasswordAuth ? 1 : 0,
         );
       const accountId = Number(info.lastInsertRowid);
       const addIdentity = this.db.prepare('INSERT OR IGNORE INTO identities (account_id, address) VALUES (?, ?)');
@@ -211,12 +228,14 @@ export class AccountsRepo {
               username: row.smtp_username,
               secretRef: row.smtp_secret_ref,
               popBeforeSmtp: row.pop_before_smtp === 1,
+              securePasswordAuth: row.smtp_secure_password_auth === 1,
             }
           : null,
       senderName: row.sender_name,
       copyToSent: row.copy_to_sent === 1,
       sentFolder: row.sent_folder,
       isSystem: row.is_system === 1,
+      securePasswordAuth: row.secure_password_auth === 1,
     };
   }
 }

@@ -78,6 +78,7 @@ class Sessions {
       password: passwords.smtp ?? passwords.incoming,
       acceptSelfSigned: account.acceptSelfSigned,
       timeoutMs: account.timeoutMs,
+      securePasswordAuth: account.smtp.securePasswordAuth,
     });
     this.smtp.set(account.id, session);
     return session;

@@ -9,7 +9,7 @@ import type { AccountCheck, CheckStep, CheckTarget } from './check.js';
 import { type DetectOptions, detectServers } from './detect.js';
 import {
   buildSetupForm,
-  completeRequest,
+  requestCandidates,
   type SetupAccountInput,
   type SetupForm,
   setupAccountSchema,
@@ -35,7 +35,15 @@ export type SetupOutcome =
 /** The parts of an account the check needs, whether it is about to be saved or already is. */
 type Checked = Pick<
   AccountRecord,
-  'email' | 'protocol' | 'host' | 'port' | 'security' | 'username' | 'acceptSelfSigned' | 'timeoutMs'
+  | 'email'
+  | 'protocol'
+  | 'host'
+  | 'port'
+  | 'security'
+  | 'username'
+  | 'acceptSelfSigned'
+  | 'timeoutMs'
+  | 'securePasswordAuth'
 > & {
   senderName?: string | null | undefined;
   smtp?:
@@ -45,6 +53,7 @@ type Checked = Pick<
         security: AccountRecord['security'];
         username?: string | null | undefined;
         popBeforeSmtp: boolean;
+        securePasswordAuth: boolean;
       }
     | null
     | undefined;
@@ -68,6 +77,7 @@ function checkTarget(
       password: passwords.incoming,
       acceptSelfSigned: account.acceptSelfSigned,
       timeoutMs: account.timeoutMs,
+      securePasswordAuth: account.securePasswordAuth,
     },
     outgoing: smtp
       ? {
@@ -78,6 +88,7 @@ function checkTarget(
           password: passwords.smtp ?? passwords.incoming,
           acceptSelfSigned: account.acceptSelfSigned,
           timeoutMs: account.timeoutMs,
+          securePasswordAuth: smtp.securePasswordAuth,
         }
       : null,
     popBeforeSmtp: smtp?.popBeforeSmtp ?? false,
@@ -143,25 +154,45 @@ export class AccountSetup {
     });
   }
 
-  /** The wizard's "Create": detect what is left out (with `auto`), check, and save only when the check passes. */
+  /**
+   * The wizard's "Create": detect what is left out (with `auto`), check, and save only when the check passes. A
+   * detected server that fails for a reason of the server's gives way to the next one detection found; the check's
+   * steps list those tried.
+   */
   async setup(input: SetupAccountInput): Promise<SetupOutcome> {
     const request = setupAccountSchema.parse(input);
     const detection =
       request.auto && (!request.incoming || !request.outgoing) ? await this.detect(request.email) : null;
-    const { incoming, outgoing } = completeRequest(
+    const candidates = requestCandidates(
       request,
       { incoming: detection?.incoming ?? [], outgoing: detection?.outgoing ?? [] },
       { keepPop3Letters: true },
     );
-    if (!incoming || (request.auto && !outgoing)) {
+    if (!candidates.incoming.length || (request.auto && !candidates.outgoing.length)) {
       return { saved: false, detection, check: { ok: false, steps: [detectionFailed(detection)] } };
     }
-    const account = schemas.addAccount.parse(toAddAccountInput(request, incoming, outgoing, detection));
-    this.assertNameFree(account.name);
-    const passwords = { incoming: account.password, smtp: account.smtp?.password ?? null };
-    const { checkServers } = await loadCheck();
-    const check = await checkServers(checkTarget(account, passwords, true));
+    const accountWith = (incoming: number, outgoing: number | null): NewAccount =>
+      schemas.addAccount.parse(
+        toAddAccountInput(
+          request,
+          candidates.incoming[incoming] as (typeof candidates.incoming)[number],
+          outgoing === null ? undefined : candidates.outgoing[outgoing],
+          detection,
+        ),
+      );
+    const best = accountWith(0, candidates.outgoing.length ? 0 : null);
+    this.assertNameFree(best.name);
+    const passwords = { incoming: best.password, smtp: best.smtp?.password ?? null };
+    const target = checkTarget(best, passwords, true);
+    const { checkCandidates } = await loadCheck();
+    const result = await checkCandidates({
+      ...target,
+      incoming: candidates.incoming.map((_, i) => checkTarget(accountWith(i, null), passwords, true).incoming),
+      outgoing: candidates.outgoing.flatMap((_, j) => checkTarget(accountWith(0, j), passwords, true).outgoing ?? []),
+    });
+    const { check } = result;
     if (!check.ok) return { saved: false, check, detection };
+    const account = accountWith(result.incoming, result.outgoing);
     return { saved: true, record: await this.save(account, request.system), check, detection };
   }
 
@@ -237,12 +268,14 @@ export class AccountSetup {
               username: a.smtp.username ?? null,
               secretRef: smtpSecretRef,
               popBeforeSmtp: a.smtp.popBeforeSmtp,
+              securePasswordAuth: a.smtp.securePasswordAuth,
             }
           : null,
         senderName: a.senderName ?? null,
         copyToSent: a.copyToSent,
         sentFolder: a.sentFolder ?? null,
         isSystem,
+        securePasswordAuth: a.securePasswordAuth,
       });
     } catch (error) {
       await this.secrets.delete(secretRef);

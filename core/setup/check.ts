@@ -7,6 +7,7 @@ import { verifyPop3 } from '../sync/pop3/connect.js';
 import { serverError } from '../sync/server-error.js';
 import { splitAddress } from './clientconfig.js';
 import { type Provider, providerForDomain, providerForHost } from './providers.js';
+import { SecureAuthUnavailable } from './secure-auth.js';
 
 export interface IncomingServer {
   protocol: 'imap' | 'pop3';
@@ -17,6 +18,8 @@ export interface IncomingServer {
   password: string;
   acceptSelfSigned: boolean;
   timeoutMs: number;
+  /** Seed 004 "secure password authentication": sign in by challenge-response only. */
+  securePasswordAuth: boolean;
 }
 
 export interface CheckTarget {
@@ -28,6 +31,18 @@ export interface CheckTarget {
   popBeforeSmtp: boolean;
   /** Send a letter to the account itself (seed 004: "пытается отослать пробное сообщение"), not only sign in. */
   testLetter: boolean;
+}
+
+/**
+ * Automatic setup: the detected servers of each side, best first. When one fails for a reason of the server's
+ * (`SERVER_SIDE`), the next is tried; a wrong password stops there, since every server of the account would refuse
+ * it and each refusal counts towards a lockout.
+ */
+export interface CandidatesTarget extends Omit<CheckTarget, 'incoming' | 'outgoing'> {
+  /** At least one. */
+  incoming: readonly IncomingServer[];
+  /** Empty: the account has no outgoing server. */
+  outgoing: readonly SmtpServer[];
 }
 
 export type CheckStepName = 'detect' | 'incoming' | 'outgoing';
@@ -42,6 +57,8 @@ export type HintKind =
   | 'host-not-found'
   | 'letter-refused'
   | 'not-detected'
+  /** Secure password authentication was asked for, and the server (or our client for its protocol) cannot do it. */
+  | 'secure-auth'
   | 'other';
 
 export interface CheckFailure {
@@ -62,6 +79,8 @@ export interface CheckStep {
   error?: CheckFailure;
   /** Why the step was not run. */
   skipped?: string;
+  /** Automatic setup: detected servers tried before `server`, each failed for a reason of the server's. */
+  tried?: { server: string; error: CheckFailure }[];
 }
 
 export interface AccountCheck {
@@ -83,7 +102,7 @@ function serverLabel(protocol: string, server: { host: string; port: number; sec
   return `${protocol}://${server.host}:${server.port} (${server.security})`;
 }
 
-function providerOf(target: CheckTarget, host: string): Provider | undefined {
+function providerOf(target: Pick<CheckTarget, 'email'>, host: string): Provider | undefined {
   return providerForDomain(splitAddress(target.email).domain) ?? providerForHost(host);
 }
 
@@ -103,6 +122,16 @@ export function explain(
   // The mail modules put the server's reply at the end of their messages; the words matter more than our own.
   const serverSaid = /The server said: ([\s\S]*)$/.exec(e.message)?.[1]?.trim() || null;
   const base = { kind: e.kind, message: e.message, serverSaid };
+  if (e instanceof SecureAuthUnavailable) {
+    return {
+      ...base,
+      hint: 'secure-auth',
+      advice:
+        protocol === 'imap'
+          ? 'Turn "Secure password authentication" off for the IMAP server (with SSL/TLS the password travels encrypted), or receive by POP3 if the server offers APOP or CRAM-MD5 there.'
+          : 'Turn "Secure password authentication" off for this server and use SSL/TLS, so the password travels encrypted, or ask the provider for a server that offers CRAM-MD5.',
+    };
+  }
   switch (e.kind) {
     case 'auth': {
       if (serverSaid && APP_PASSWORD_WORDS.test(serverSaid)) {
@@ -167,6 +196,17 @@ export function explain(
   }
 }
 
+/** Failures that are the server's or the network's, not the user's: another detected server may well work. */
+const SERVER_SIDE: ReadonlySet<ErrorKind> = new Set<ErrorKind>([
+  'connection-refused',
+  'timeout',
+  'tls',
+  'host-not-found',
+  'connection-lost',
+  'protocol',
+  'temporary',
+]);
+
 async function timed(
   step: CheckStepName,
   server: string,
@@ -190,7 +230,7 @@ async function signInIncoming(server: IncomingServer): Promise<void> {
 }
 
 async function sendTestLetter(
-  target: CheckTarget,
+  target: Pick<CheckTarget, 'email' | 'senderName'>,
   server: SmtpServer,
 ): Promise<{ messageId: string; response: string }> {
   const self = { name: target.senderName ?? '', address: target.email };
@@ -208,54 +248,100 @@ async function sendTestLetter(
   return { messageId: letter.messageId, response: result.response };
 }
 
+/** One side's step over its candidates: the first that passes, else the last tried; which one it ended with. */
+async function firstWorking<S extends { host: string }>(
+  step: 'incoming' | 'outgoing',
+  candidates: readonly S[],
+  label: (server: S) => string,
+  run: (server: S) => Promise<unknown>,
+  fail: (server: S, error: unknown) => CheckFailure,
+): Promise<{ step: CheckStep; index: number }> {
+  const tried: NonNullable<CheckStep['tried']> = [];
+  let elapsedMs = 0;
+  for (let index = 0; ; index++) {
+    const server = candidates[index] as S;
+    const result = await timed(
+      step,
+      label(server),
+      () => run(server),
+      (error) => fail(server, error),
+    );
+    elapsedMs += result.elapsedMs;
+    const settled = result.ok || !result.error || !SERVER_SIDE.has(result.error.kind);
+    if (settled || index === candidates.length - 1) {
+      return { index, step: { ...result, elapsedMs, ...(tried.length ? { tried } : {}) } };
+    }
+    tried.push({ server: result.server as string, error: result.error as CheckFailure });
+  }
+}
+
 /**
  * Checks an account's servers the way the user will use them: signs in to the incoming server and, with
  * `testLetter`, sends a letter to the account itself through the outgoing one (else signs in there too). Both
  * run at once unless POP-before-SMTP makes the outgoing step wait. Never throws for a server's answer.
  */
 export async function checkServers(target: CheckTarget): Promise<AccountCheck> {
-  const { incoming, outgoing } = target;
+  const { incoming, outgoing, ...rest } = target;
+  return (await checkCandidates({ ...rest, incoming: [incoming], outgoing: outgoing ? [outgoing] : [] })).check;
+}
+
+/**
+ * `checkServers` over candidates (automatic setup): each side tries its servers in turn, and the answer says which
+ * of them passed (or was the last tried), by position.
+ */
+export async function checkCandidates(
+  target: CandidatesTarget,
+): Promise<{ check: AccountCheck; incoming: number; outgoing: number | null }> {
   let testLetter: AccountCheck['testLetter'];
   const incomingStep = () =>
-    timed(
+    firstWorking(
       'incoming',
-      serverLabel(incoming.protocol, incoming),
-      () => signInIncoming(incoming),
-      (error) => explain(error, incoming.protocol, incoming, providerOf(target, incoming.host)),
+      target.incoming,
+      (server) => serverLabel(server.protocol, server),
+      signInIncoming,
+      (server, error) => explain(error, server.protocol, server, providerOf(target, server.host)),
     );
-  const outgoingStep = (): Promise<CheckStep> => {
-    if (!outgoing) {
-      return Promise.resolve({ step: 'outgoing', ok: true, server: null, elapsedMs: 0, skipped: 'no outgoing server' });
-    }
-    return timed(
+  const outgoingStep = () =>
+    firstWorking(
       'outgoing',
-      serverLabel('smtp', outgoing),
-      async () => {
-        if (target.testLetter) testLetter = await sendTestLetter(target, outgoing);
-        else await verifySmtp(outgoing);
+      target.outgoing,
+      (server) => serverLabel('smtp', server),
+      async (server) => {
+        if (target.testLetter) testLetter = await sendTestLetter(target, server);
+        else await verifySmtp(server);
       },
-      (error) => explain(error, 'smtp', outgoing, providerOf(target, outgoing.host)),
+      (server, error) => explain(error, 'smtp', server, providerOf(target, server.host)),
     );
+  const first = target.outgoing[0];
+  const noOutgoing = {
+    step: { step: 'outgoing', ok: true, server: null, elapsedMs: 0, skipped: 'no outgoing server' },
   };
-  let steps: CheckStep[];
-  if (target.popBeforeSmtp && outgoing) {
-    const first = await incomingStep();
-    steps = [
-      first,
-      first.ok
-        ? await outgoingStep()
-        : {
+  let incoming: { step: CheckStep; index: number };
+  let outgoing: { step: CheckStep; index?: number };
+  if (!first) {
+    [incoming, outgoing] = [await incomingStep(), noOutgoing as { step: CheckStep }];
+  } else if (target.popBeforeSmtp) {
+    incoming = await incomingStep();
+    outgoing = incoming.step.ok
+      ? await outgoingStep()
+      : {
+          step: {
             step: 'outgoing',
             ok: false,
-            server: serverLabel('smtp', outgoing),
+            server: serverLabel('smtp', first),
             elapsedMs: 0,
             skipped: 'POP-before-SMTP needs the incoming sign-in first',
           },
-    ];
+        };
   } else {
-    steps = await Promise.all([incomingStep(), outgoingStep()]);
+    [incoming, outgoing] = await Promise.all([incomingStep(), outgoingStep()]);
   }
-  return { ok: steps.every((s) => s.ok), steps, ...(testLetter ? { testLetter } : {}) };
+  const steps = [incoming.step, outgoing.step];
+  return {
+    check: { ok: steps.every((s) => s.ok), steps, ...(testLetter ? { testLetter } : {}) },
+    incoming: incoming.index,
+    outgoing: outgoing.index ?? null,
+  };
 }
 
 /** For callers that want the old way, an exception: the first failed step's error. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AddAccountInput } from '../api.js';
 import type { Security } from '../db/accounts-repo.js';
 import { splitAddress } from './clientconfig.js';
+import { SECURE_MECHANISMS } from './secure-auth.js';
 import type { Detection, ServerSettings } from './types.js';
 
 const security = z.enum(['tls', 'starttls', 'none']);
@@ -32,6 +33,8 @@ export const setupAccountSchema = z
         security,
         /** "Authenticate on the incoming server before sending". */
         popBeforeSmtp: z.boolean().default(false),
+        /** Seed 004 "secure password authentication": CRAM-MD5 only; the password itself is never sent. */
+        securePasswordAuth: z.boolean().default(false),
       })
       .optional(),
     incoming: z
@@ -39,6 +42,8 @@ export const setupAccountSchema = z
         protocol: z.enum(['imap', 'pop3']),
         username,
         password: password.optional(),
+        /** Seed 004 "secure password authentication": APOP or CRAM-MD5 (POP3 only); never the password itself. */
+        securePasswordAuth: z.boolean().default(false),
         host,
         port,
         security,
@@ -71,38 +76,49 @@ type Outgoing = NonNullable<SetupAccountRequest['outgoing']>;
 type Incoming = NonNullable<SetupAccountRequest['incoming']>;
 
 /**
- * The wizard's steps, with the parts the request leaves out taken from the best servers found. In the form POP3
- * starts with "leave copies" off, as in seed 004, because the user sees it; a request sent without the form keeps
- * letters on the server, because deleting a user's mail is not something to decide by a guess.
+ * The wizard's steps, with the parts the request leaves out taken from the servers found: every candidate for a
+ * side the request leaves out, best first, or just the request's own. In the form POP3 starts with "leave copies"
+ * off, as in seed 004, because the user sees it; a request sent without the form keeps letters on the server,
+ * because deleting a user's mail is not something to decide by a guess.
  */
+export function requestCandidates(
+  request: Pick<SetupAccountRequest, 'incoming' | 'outgoing'>,
+  servers: { incoming: readonly ServerSettings[]; outgoing: readonly ServerSettings[] },
+  options: { keepPop3Letters: boolean },
+): { incoming: Incoming[]; outgoing: Outgoing[] } {
+  const incoming = request.incoming
+    ? [request.incoming]
+    : servers.incoming.map((s) => ({
+        protocol: s.protocol === 'pop3' ? ('pop3' as const) : ('imap' as const),
+        username: s.username,
+        host: s.host,
+        port: s.port,
+        security: s.security,
+        leaveOnServer: s.protocol === 'pop3' && options.keepPop3Letters,
+        deleteAfterDays: null,
+        securePasswordAuth: false,
+      }));
+  const outgoing = request.outgoing
+    ? [request.outgoing]
+    : servers.outgoing.map((s) => ({
+        username: s.username,
+        host: s.host,
+        port: s.port,
+        security: s.security,
+        popBeforeSmtp: false,
+        securePasswordAuth: false,
+      }));
+  return { incoming, outgoing };
+}
+
+/** `requestCandidates`, the best of each side. */
 export function completeRequest(
   request: Pick<SetupAccountRequest, 'incoming' | 'outgoing'>,
   servers: { incoming: readonly ServerSettings[]; outgoing: readonly ServerSettings[] },
   options: { keepPop3Letters: boolean },
 ): { incoming: Incoming | undefined; outgoing: Outgoing | undefined } {
-  const [inServer] = servers.incoming;
-  const [outServer] = servers.outgoing;
-  const incoming =
-    request.incoming ??
-    (inServer && {
-      protocol: inServer.protocol === 'pop3' ? ('pop3' as const) : ('imap' as const),
-      username: inServer.username,
-      host: inServer.host,
-      port: inServer.port,
-      security: inServer.security,
-      leaveOnServer: inServer.protocol === 'pop3' && options.keepPop3Letters,
-      deleteAfterDays: null,
-    });
-  const outgoing =
-    request.outgoing ??
-    (outServer && {
-      username: outServer.username,
-      host: outServer.host,
-      port: outServer.port,
-      security: outServer.security,
-      popBeforeSmtp: false,
-    });
-  return { incoming, outgoing };
+  const candidates = requestCandidates(request, servers, options);
+  return { incoming: candidates.incoming[0], outgoing: candidates.outgoing[0] };
 }
 
 /** The same account as `addAccount` takes it, so both save through one path. */
@@ -128,6 +144,7 @@ export function toAddAccountInput(
     verify: false,
     leaveOnServer: incoming.protocol === 'pop3' && incoming.leaveOnServer,
     deleteAfterDays: incoming.protocol === 'pop3' && incoming.leaveOnServer ? incoming.deleteAfterDays : null,
+    securePasswordAuth: incoming.securePasswordAuth,
     ...(outgoing
       ? {
           smtp: {
@@ -137,6 +154,7 @@ export function toAddAccountInput(
             ...(outgoing.username === incoming.username ? {} : { username: outgoing.username }),
             ...(smtpPassword === incomingPassword ? {} : { password: smtpPassword }),
             popBeforeSmtp: outgoing.popBeforeSmtp,
+            securePasswordAuth: outgoing.securePasswordAuth,
           },
         }
       : {}),
@@ -161,6 +179,8 @@ export interface FormField {
   visibleWhen?: { key: string; equals: string | boolean };
   /** Shown in an empty field. */
   placeholder?: string;
+  /** Shown beside the field: what the choice does, and where it cannot work. */
+  hint?: string;
 }
 
 export interface FormStep {
@@ -212,6 +232,13 @@ const STEPS: FormStep[] = [
         required: false,
         placeholder: 'the account password',
       },
+      {
+        key: 'outgoing.securePasswordAuth',
+        label: 'Secure password authentication',
+        type: 'boolean',
+        required: false,
+        hint: `The server checks the password by a challenge (${SECURE_MECHANISMS.smtp}); the password itself is never sent. A server that does not offer it fails the check.`,
+      },
       { key: 'outgoing.host', label: 'Server', type: 'text', required: true },
       { key: 'outgoing.port', label: 'Port', type: 'number', required: true, min: 1, max: 65535 },
       {
@@ -240,6 +267,13 @@ const STEPS: FormStep[] = [
         type: 'password',
         required: false,
         placeholder: 'the account password',
+      },
+      {
+        key: 'incoming.securePasswordAuth',
+        label: 'Secure password authentication',
+        type: 'boolean',
+        required: false,
+        hint: `POP3: the server checks the password by a challenge (${SECURE_MECHANISMS.pop3}); the password itself is never sent. IMAP: not possible, because Interlog's IMAP client signs in only with the password itself (inside TLS); choose POP3 or leave this off.`,
       },
       { key: 'incoming.host', label: 'Server', type: 'text', required: true },
       {

@@ -265,7 +265,8 @@ function renderConfig({ root, account, ports, extraConfig }: ConfigInput): strin
     'ssl = yes',
     `ssl_cert = <${root}/cert.pem`,
     `ssl_key = <${root}/key.pem`,
-    'auth_mechanisms = plain login',
+    // CRAM-MD5 for secure password authentication (seed 004); it needs the plaintext passwords of the passwd file.
+    'auth_mechanisms = plain login cram-md5',
     'disable_plaintext_auth = no',
     'auth_verbose = yes',
     // A failed login answers after 2 s by default (0 still leaves Dovecot's 0.5 s flush tick).

@@ -46,6 +46,8 @@ interface Pending {
   command: string;
   multiline: boolean;
   onBody?: (chunk: Buffer) => void;
+  /** SASL (RFC 5034): answers a "+ challenge" line; the command's answer is the +OK or -ERR after the exchange. */
+  onChallenge?: (challenge: string) => void;
   resolve(status: string): void;
   reject(error: Error): void;
   inBody: boolean;
@@ -131,20 +133,22 @@ export class Pop3Connection {
     return body;
   }
 
-  /** CAPA, or null from a server that predates it (RFC 1939 only). */
-  async capabilities(): Promise<Set<string> | null> {
+  /** CAPA: each capability (upper case) with its arguments, such as SASL's mechanisms; null from an RFC 1939 server. */
+  async capabilityLines(): Promise<Map<string, string[]> | null> {
     try {
       const text = (await this.collect('CAPA')).toString('latin1');
-      return new Set(
-        text
-          .split(/\r?\n/)
-          .map((l) => l.trim().split(/\s+/)[0]?.toUpperCase() ?? '')
-          .filter(Boolean),
-      );
+      const lines = text.split(/\r?\n/).map((l) => l.trim().split(/\s+/));
+      return new Map(lines.filter(([name]) => name).map(([name, ...args]) => [(name as string).toUpperCase(), args]));
     } catch (error) {
       if (error instanceof Pop3Error) return null;
       throw error;
     }
+  }
+
+  /** CAPA's capability names, or null from a server that predates it (RFC 1939 only). */
+  async capabilities(): Promise<Set<string> | null> {
+    const lines = await this.capabilityLines();
+    return lines && new Set(lines.keys());
   }
 
   /** STLS (RFC 2595): the rest of the session runs over TLS, verified like an implicit-TLS connection. */
@@ -184,6 +188,23 @@ export class Pop3Connection {
     return this.command(`APOP ${user} ${digest}`, `APOP ${user} ***`);
   }
 
+  /**
+   * AUTH with a SASL mechanism (RFC 5034): `respond` turns each base64 challenge into the base64 answer. An answer
+   * that cannot be made cancels the exchange with "*", and the server's -ERR rejects.
+   */
+  authenticate(mechanism: string, respond: (challenge: string) => string): Promise<string> {
+    const line = `AUTH ${mechanism}`;
+    return this.send(line, line, false, undefined, (challenge) => {
+      let answer: string;
+      try {
+        answer = respond(challenge);
+      } catch {
+        answer = '*';
+      }
+      this.socket.write(`${answer}\r\n`, 'utf8');
+    });
+  }
+
   async login(user: string, password: string): Promise<void> {
     await this.command(`USER ${user}`);
     await this.command(`PASS ${password}`, 'PASS ***');
@@ -204,9 +225,15 @@ export class Pop3Connection {
     return this.failure !== null;
   }
 
-  private send(line: string, display: string, multiline: boolean, onBody?: (chunk: Buffer) => void): Promise<string> {
+  private send(
+    line: string,
+    display: string,
+    multiline: boolean,
+    onBody?: (chunk: Buffer) => void,
+    onChallenge?: (challenge: string) => void,
+  ): Promise<string> {
     if (/[\r\n]/.test(line)) return Promise.reject(new Error(`${display.split(' ')[0]}: a line break in an argument`));
-    const answer = this.expect(display, multiline, onBody);
+    const answer = this.expect(display, multiline, onBody, onChallenge);
     if (this.failure) return answer;
     // Commands sent in one tick (pipelined ones) leave in one write instead of a system call each.
     if (this.socket.writableCorked === 0) {
@@ -218,13 +245,19 @@ export class Pop3Connection {
     return answer;
   }
 
-  private expect(command: string, multiline: boolean, onBody?: (chunk: Buffer) => void): Promise<string> {
+  private expect(
+    command: string,
+    multiline: boolean,
+    onBody?: (chunk: Buffer) => void,
+    onChallenge?: (challenge: string) => void,
+  ): Promise<string> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<string>((resolve, reject) => {
       this.pending.push({
         command,
         multiline,
         ...(onBody ? { onBody } : {}),
+        ...(onChallenge ? { onChallenge } : {}),
         resolve,
         reject,
         inBody: false,
@@ -290,6 +323,11 @@ export class Pop3Connection {
     if (line.startsWith('-ERR')) {
       p.reject(new Pop3Error(p.command, line.slice(4).trim()));
       return true;
+    }
+    if (p.onChallenge && (line === '+' || line.startsWith('+ '))) {
+      // The command stays first in line: its answer is the +OK or -ERR that ends the exchange.
+      p.onChallenge(line.slice(1).trim());
+      return this.step(p);
     }
     throw socketError(`The server answered ${p.command} with "${line.slice(0, 80)}".`, 'EPROTO');
   }

@@ -1,10 +1,14 @@
 import type { AccountRecord } from '../../db/accounts-repo.js';
 import { InterlogError } from '../../errors.js';
+import { cramMd5Answer, SecureAuthUnavailable } from '../../setup/secure-auth.js';
 import { serverError } from '../server-error.js';
 import { Pop3Connection, Pop3Error } from './client.js';
 
 export interface Pop3Credentials {
-  account: Pick<AccountRecord, 'host' | 'port' | 'security' | 'username' | 'acceptSelfSigned' | 'timeoutMs'>;
+  account: Pick<
+    AccountRecord,
+    'host' | 'port' | 'security' | 'username' | 'acceptSelfSigned' | 'timeoutMs' | 'securePasswordAuth'
+  >;
   password: string;
 }
 
@@ -17,22 +21,25 @@ export interface Pop3Session {
 /**
  * Connects, secures and logs in. 'starttls' insists on STLS (a server that refuses it fails, never silently stays
  * plain). APOP is used when the greeting offers it, so the password does not cross the wire even in the clear;
- * a server that offers the challenge but cannot check it (it keeps only password hashes) gets USER/PASS.
+ * a server that offers the challenge but cannot check it (it keeps only password hashes) gets USER/PASS, unless the
+ * account asks for secure password authentication (see `secureSignIn`).
  */
 export async function connectPop3({ account, password }: Pop3Credentials): Promise<Pop3Session> {
   let connection: Pop3Connection | undefined;
   try {
     connection = await Pop3Connection.open(account);
-    let capabilities = await connection.capabilities();
+    let capa = await connection.capabilityLines();
     if (account.security === 'starttls') {
-      if (capabilities && !capabilities.has('STLS')) throw noStls(account);
+      if (capa && !capa.has('STLS')) throw noStls(account);
       await connection.startTls().catch((error: unknown) => {
         throw error instanceof Pop3Error ? noStls(account) : error;
       });
-      capabilities = await connection.capabilities();
+      capa = await connection.capabilityLines();
     }
-    await authenticate(connection, account.username, password);
+    if (account.securePasswordAuth) await secureSignIn(connection, account, password, capa);
+    else await authenticate(connection, account.username, password);
     // What a server offers may change once the user is known (RFC 2449, section 5).
+    let capabilities = capa && new Set(capa.keys());
     if (capabilities) capabilities = (await connection.capabilities()) ?? capabilities;
     return { connection, capabilities };
   } catch (error) {
@@ -51,6 +58,37 @@ async function authenticate(connection: Pop3Connection, user: string, password: 
     }
   }
   await connection.login(user, password);
+}
+
+/**
+ * Seed 004's secure password authentication: APOP when the greeting carries a challenge, else SASL CRAM-MD5 (RFC
+ * 2195, 5034) when CAPA lists it; never USER/PASS, whatever fails. A server whose APOP fails (it keeps only hashes
+ * of passwords) gets CRAM-MD5 when it offers it, and its APOP refusal otherwise.
+ */
+async function secureSignIn(
+  connection: Pop3Connection,
+  account: Pop3Credentials['account'],
+  password: string,
+  capa: ReadonlyMap<string, string[]> | null,
+): Promise<void> {
+  const cram = (capa?.get('SASL') ?? []).some((m) => m.toUpperCase() === 'CRAM-MD5');
+  if (connection.apopTimestamp) {
+    try {
+      await connection.apop(account.username, password);
+      return;
+    } catch (error) {
+      if (!(error instanceof Pop3Error) || !cram) throw error;
+    }
+  }
+  if (!cram) throw new SecureAuthUnavailable('pop3', `${account.host}:${account.port}`, signInOffers(capa));
+  await connection.authenticate('CRAM-MD5', (challenge) => cramMd5Answer(account.username, password, challenge));
+}
+
+/** How the server lets a user sign in, in its own words; an RFC 1939 server (no CAPA) has USER/PASS. */
+function signInOffers(capa: ReadonlyMap<string, string[]> | null): string[] {
+  if (!capa) return ['USER/PASS (the server answers no CAPA)'];
+  const sasl = capa.get('SASL');
+  return [...(capa.has('USER') ? ['USER/PASS'] : []), ...(sasl?.length ? [`SASL ${sasl.join(' ')}`] : [])];
 }
 
 function noStls(server: { host: string; port: number }): InterlogError {
@@ -73,7 +111,7 @@ export function pop3Error(error: unknown, server: { host: string; port: number }
     // Transient: the next attempt, after a backoff, usually finds the maildrop free.
     return new InterlogError('connection-lost', `The mailbox at ${where} is busy. ${said}`, error.message);
   }
-  if (/^(USER|PASS|APOP)\b/.test(error.command)) {
+  if (/^(USER|PASS|APOP|AUTH)\b/.test(error.command)) {
     return new InterlogError('auth', `The server ${where} refused the user name or password. ${said}`, error.message);
   }
   return new InterlogError('protocol', `The server ${where} answered unexpectedly: ${error.message}`, error.code ?? '');
