@@ -52,6 +52,8 @@ export const schemas = {
       leaveOnServer: z.boolean().default(false),
       /** POP3 with leaveOnServer: delete a letter this many days after the journal first received it. */
       deleteAfterDays: z.number().int().min(1).max(36_500).nullable().default(null),
+      /** Seed 004 "secure password authentication": sign in by challenge-response only, never sending the password. */
+      securePasswordAuth: z.boolean().default(false),
       /** The outgoing server; without it the account only receives. */
       smtp: z
         .object({
@@ -63,6 +65,7 @@ export const schemas = {
           /** Omitted: the incoming password. */
           password: z.string().min(1).max(4096).optional(),
           popBeforeSmtp: z.boolean().default(false),
+          securePasswordAuth: z.boolean().default(false),
         })
         .optional(),
       senderName: z.string().trim().min(1).max(200).optional(),
