@@ -83,6 +83,15 @@ const en = {
   cmdUnmark: 'Unmark reviewed',
   cmdOnControl: 'On control',
   cmdControlDone: 'Control done',
+  cmdDelete: 'Delete from journal',
+  deleteTitle: { one: 'Delete {n} interaction from the journal?', other: 'Delete {n} interactions from the journal?' },
+  deleteExplain:
+    'They leave the journal, its lists and search. Letters stay on the mail server, and the next sync does not bring them back. This cannot be undone.',
+  deleteConfirm: 'Delete',
+  deletedCount: {
+    one: '{n} interaction deleted from the journal.',
+    other: '{n} interactions deleted from the journal.',
+  },
   checked: { one: '{n} ticked', other: '{n} ticked' },
   clearChecked: 'Clear',
   tick: 'Tick “{title}”',
@@ -303,6 +312,22 @@ const ru: Record<MessageKey, Message> = {
   cmdUnmark: 'Снять отметку',
   cmdOnControl: 'На контроль',
   cmdControlDone: 'Контроль выполнен',
+  cmdDelete: 'Удалить из журнала',
+  deleteTitle: {
+    one: 'Удалить {n} взаимодействие из журнала?',
+    few: 'Удалить {n} взаимодействия из журнала?',
+    many: 'Удалить {n} взаимодействий из журнала?',
+    other: 'Удалить {n} взаимодействия из журнала?',
+  },
+  deleteExplain:
+    'Они исчезнут из журнала, списков и поиска. Письма останутся на почтовом сервере, и следующая синхронизация их не вернёт. Отменить нельзя.',
+  deleteConfirm: 'Удалить',
+  deletedCount: {
+    one: 'Из журнала удалено {n} взаимодействие.',
+    few: 'Из журнала удалено {n} взаимодействия.',
+    many: 'Из журнала удалено {n} взаимодействий.',
+    other: 'Из журнала удалено {n} взаимодействия.',
+  },
   checked: { one: 'Отмечено: {n}', other: 'Отмечено: {n}' },
   clearChecked: 'Снять',
   tick: 'Отметить «{title}»',

@@ -80,6 +80,7 @@ export type Dialog =
   | { type: 'subject'; ids: number[] }
   | { type: 'postpone'; ids: number[] }
   | { type: 'control'; ids: number[] }
+  | { type: 'delete'; ids: number[] }
   | { type: 'compose'; start: ComposeStart }
   | { type: 'create'; kind: Exclude<Kind, 'email'> }
   | { type: 'outbox' }
@@ -133,6 +134,8 @@ export interface JournalState {
   review(ids: number[], options?: { until?: string; undo?: boolean }): Promise<void>;
   control(ids: number[], options?: { due?: string; done?: boolean; off?: boolean }): Promise<void>;
   setSubject(ids: number[], subject: SubjectRecord | null): Promise<void>;
+  /** From the journal only; the server keeps its copies and a sync does not bring them back. */
+  deleteInteractions(ids: number[]): Promise<void>;
   createSubject(name: string): Promise<SubjectRecord | null>;
   send(input: SendInput): Promise<boolean>;
   sendQueued(): Promise<void>;
@@ -528,6 +531,22 @@ export function createJournalStore(api: JournalClient, lang: Lang = detectLangua
 
       control(ids, options = {}) {
         return flag(() => api.control({ ids, ...options }));
+      },
+
+      async deleteInteractions(ids) {
+        try {
+          const { deleted } = await api.deleteInteractions({ ids });
+          const gone = new Set(ids);
+          set((st) => ({
+            checked: [],
+            dialog: null,
+            ...(st.selectedId !== null && gone.has(st.selectedId) ? { selectedId: null, reading: null } : {}),
+          }));
+          say('deletedCount', { n: deleted });
+          await afterChange();
+        } catch (error) {
+          failLoudly(error);
+        }
       },
 
       async setSubject(ids, subject) {

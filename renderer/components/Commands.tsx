@@ -83,6 +83,14 @@ export const COMMANDS: Command[] = [
     enabled: any,
     run: (ctx) => void ctx.state.control(ctx.ids, { done: true }),
   },
+  {
+    id: 'delete',
+    label: 'cmdDelete',
+    key: 'Delete',
+    shown: () => true,
+    enabled: any,
+    run: (ctx) => ctx.state.openDialog({ type: 'delete', ids: ctx.ids }),
+  },
 ];
 
 function context(state: JournalState): Context {
@@ -90,6 +98,7 @@ function context(state: JournalState): Context {
 }
 
 function keyLabel(key: string): string {
+  if (key.length > 1) return key;
   return key === key.toUpperCase() ? `Shift+${key}` : key.toUpperCase();
 }
 

@@ -103,6 +103,28 @@ function WhenDialog({ ids, kind }: { ids: number[]; kind: 'postpone' | 'control'
   );
 }
 
+/** Deleting is the one command that cannot be undone, so it asks first and says what it does. */
+function DeleteDialog({ ids }: { ids: number[] }) {
+  const deleteInteractions = useJournal((s) => s.deleteInteractions);
+  const t = useJournal((s) => s.t);
+  return (
+    <Modal
+      title={t('deleteTitle', { n: ids.length })}
+      onSubmit={() => void deleteInteractions(ids)}
+      actions={
+        <>
+          <CancelButton />
+          <button type="submit" className="danger" data-testid="confirm-delete">
+            {t('deleteConfirm')}
+          </button>
+        </>
+      }
+    >
+      <p>{t('deleteExplain')}</p>
+    </Modal>
+  );
+}
+
 const ACTIONABLE: Record<'retry' | 'cancel', ReadonlySet<OutboxItem['status']>> = {
   retry: new Set(['failed', 'unknown', 'queued']),
   cancel: new Set(['queued', 'failed', 'unknown']),
@@ -198,6 +220,8 @@ function DialogFor({ dialog }: { dialog: Dialog }) {
     case 'postpone':
     case 'control':
       return <WhenDialog ids={dialog.ids} kind={dialog.type} />;
+    case 'delete':
+      return <DeleteDialog ids={dialog.ids} />;
     case 'compose':
       return <ComposeDialog start={dialog.start} />;
     case 'create':
