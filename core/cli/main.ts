@@ -4,6 +4,7 @@ import { journalFile } from '../journal-file.js';
 import { JournalService } from '../journal-service.js';
 import { FileSecretStore } from '../secrets/file-secret-store.js';
 import { ATTACHMENT_USAGE, attachmentCommand } from './attachment-commands.js';
+import { BACKUP_USAGE, backupCommand, backupOptions } from './backup-commands.js';
 import {
   chainCommand,
   contactCommand,
@@ -56,6 +57,7 @@ ${SETUP_USAGE}
   delete INTERACTION_ID...                               (from the journal only; a sync does not bring it back)
 ${ATTACHMENT_USAGE}
 ${KIND_USAGE}
+${BACKUP_USAGE}
 
 The journal is --db FILE, else $INTERLOG_DB, else ~/.local/share/interlog/journal.db.
 Passwords are read from the environment variable named by --password-env, or asked for; never from arguments.
@@ -89,6 +91,7 @@ export async function main(argv: string[]): Promise<number> {
       ...sendOptions,
       ...kindOptions,
       ...setupOptions,
+      ...backupOptions,
     },
   });
   const [command, sub, ...rest] = positionals;
@@ -97,6 +100,8 @@ export async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const dbFile = journalFile(values.db);
+  const onFiles = await backupCommand(command, dbFile, [sub ?? '', ...rest], values);
+  if (onFiles !== undefined) return onFiles;
   const service = new JournalService({
     dbFile,
     secrets: FileSecretStore.besideJournal(dbFile),
