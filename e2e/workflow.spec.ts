@@ -384,4 +384,24 @@ test.describe('working with the journal: lists, commands, compose, the account w
     await expect(page.getByRole('dialog', { name: 'New letter' })).toBeVisible();
     await shot(page, '21-email-only');
   });
+
+  test('a letter deleted from the journal asks first, leaves the list and stays gone after a sync', async ({
+    page,
+  }) => {
+    await open(page);
+    await row(page, 'Акт сверки').click();
+    await page.keyboard.press('Delete');
+    const dialog = page.getByRole('dialog', { name: 'Delete 1 interaction from the journal?' });
+    await expect(dialog).toContainText('Letters stay on the mail server');
+    await shot(page, '22-delete-confirm');
+    await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+    await expect(dialog).toHaveCount(0);
+    await expect(row(page, 'Акт сверки')).toHaveCount(0);
+    await expect(page.getByText('1 interaction deleted from the journal.')).toBeVisible();
+    await service.sync({});
+    await page.reload();
+    await expect(page.getByRole('listbox', { name: 'Interactions' })).toBeVisible();
+    await expect(row(page, ORDER)).toHaveCount(1);
+    await expect(row(page, 'Акт сверки')).toHaveCount(0);
+  });
 });
