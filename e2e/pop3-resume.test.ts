@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import { letter } from './fixtures/letters.js';
 import { type DovecotServer, dovecotAvailable, startDovecot } from './support/dovecot.js';
 import { startFaultProxy } from './support/fault-proxy.js';
 import { type SeedMessage, seedMessages } from './support/maildir.js';
+import { commands, commandTap, lettersOnServer as onServer } from './support/pop3-observe.js';
 
 const available = dovecotAvailable();
 const PASSWORD = 'secret';
@@ -59,17 +59,6 @@ function mailbox(): SeedMessage[] {
   return inbox;
 }
 
-function onServer(server: DovecotServer, user: string): number {
-  const root = server.mailRoot(user);
-  return ['cur', 'new'].reduce((n, dir) => n + fs.readdirSync(path.join(root, dir)).length, 0);
-}
-
-/** How many of the commands are RETR, DELE and QUIT. */
-function commands(sent: string[]) {
-  const count = (verb: string) => sent.filter((c) => c.startsWith(`${verb} `) || c === verb).length;
-  return { RETR: count('RETR'), DELE: count('DELE'), QUIT: count('QUIT') };
-}
-
 const ids = (lines: Array<Record<string, unknown>>) => lines.map((r) => String(r.messageId)).sort();
 
 /** What a user sees of the journal, without row ids and chain ids (which may differ between runs). */
@@ -77,52 +66,6 @@ function comparable(lines: Array<Record<string, unknown>>) {
   return lines
     .map(({ id: _id, chainId: _chain, ...rest }) => rest)
     .sort((a, b) => String(a.messageId).localeCompare(String(b.messageId)));
-}
-
-/**
- * A POP3 relay to Dovecot that shows every client command to `hold` first. Once `hold` returns true, that command
- * and everything after it on the connection never reach the server, as if the client had died just before it.
- * `sent` lists the commands that did reach the server.
- */
-async function commandTap(targetPort: number, hold: (command: string) => boolean) {
-  const sockets = new Set<net.Socket>();
-  const sent: string[] = [];
-  const server = net.createServer((client) => {
-    const upstream = net.connect(targetPort, '127.0.0.1');
-    sockets.add(client).add(upstream);
-    let held = false;
-    let pending = '';
-    const down = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    for (const s of [client, upstream]) {
-      s.on('error', down);
-      s.on('close', down);
-    }
-    upstream.pipe(client);
-    client.on('data', (chunk: Buffer) => {
-      pending += chunk.toString('latin1');
-      for (let eol = pending.indexOf('\r\n'); eol >= 0 && !held; eol = pending.indexOf('\r\n')) {
-        const line = pending.slice(0, eol + 2);
-        pending = pending.slice(eol + 2);
-        if (hold(line.trim())) held = true;
-        else {
-          sent.push(line.trim());
-          upstream.write(Buffer.from(line, 'latin1'));
-        }
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    sent,
-    close: () => {
-      for (const s of sockets) s.destroy();
-      return new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
 }
 
 describe.skipIf(!available.ok)(`resuming a POP3 sync${available.ok ? '' : ` (skipped: ${available.reason})`}`, () => {
