@@ -68,6 +68,7 @@ const FULL_CHECK_MAX_BYTES = 2 * 1024 * 1024;
  * power loss: when damage is most likely). SQLite removes the WAL when the last connection closes, so a WAL
  * left behind that no one else holds open means that session never closed. The probe takes the journal in
  * exclusive locking mode, which fails at once while any other connection (the app, `sync --watch`) has it open.
+ * The first Interlog process to open the journal after the crash does the check; its close removes the WAL.
  */
 function needsFullCheck(file: string): boolean {
   let size: number;

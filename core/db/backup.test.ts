@@ -1,0 +1,145 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InterlogError } from '../errors.js';
+import { defaultBackupFile } from '../journal-file.js';
+import { importLetter } from '../sync/import-letter.js';
+import { backupJournal, compactJournal, journalInUse, restoreJournal } from './backup.js';
+import { openDatabase, writeTransaction } from './database.js';
+import { Journal } from './journal.js';
+
+let dir: string;
+let file: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'interlog-backup-unit-'));
+  file = path.join(dir, 'journal.db');
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** A journal of `count` letters, listed (their sources in a pack) as a sync lists them. */
+function fill(count: number): void {
+  const journal = Journal.open(file);
+  writeTransaction(journal.db, () => {
+    for (let i = 0; i < count; i++) {
+      const raw = Buffer.from(
+        `From: c${i}@client.example\r\nTo: me@here.example\r\nSubject: Order ${i}\r\nMessage-ID: <o${i}@client.example>\r\n` +
+          `Date: Tue, 05 Mar 2024 10:15:00 +0300\r\n\r\norder ${i}`,
+      );
+      importLetter(journal, raw, { identities: new Set(['me@here.example']) });
+    }
+    journal.blobs.flush();
+  });
+  journal.close();
+}
+
+function openError(): InterlogError {
+  try {
+    openDatabase(file).close();
+  } catch (error) {
+    return error as InterlogError;
+  }
+  throw new Error('the journal opened');
+}
+
+describe('the check at open', () => {
+  it('names a file that is not a database, and the latest backup beside it', async () => {
+    fill(3);
+    const backup = defaultBackupFile(file, new Date('2026-12-07T10:00:00Z'));
+    await backupJournal(file, backup);
+    fs.writeFileSync(
+      file,
+      'these are not the bytes of a journal, but they are long enough to be read as a header.....',
+    );
+    const error = openError();
+    expect(error).toBeInstanceOf(InterlogError);
+    expect(error.message).toMatch(/is damaged: the file does not start with a database header/);
+    expect(error.message).toContain(`The latest backup is ${backup}`);
+    expect(error.detail).toBe(backup);
+  });
+
+  it('names a file cut short, and says when there is no backup', () => {
+    fill(200);
+    const size = fs.statSync(file).size;
+    fs.truncateSync(file, Math.floor(size / 2));
+    const error = openError();
+    expect(error.message).toMatch(/is damaged: it is cut short/);
+    expect(error.message).toMatch(/No backup was found in journal\.db\.backups\//);
+  });
+
+  it('checks a large journal in full only after a session that did not close it', async () => {
+    fill(3);
+    const journal = Journal.open(file);
+    journal.db.exec(
+      'CREATE TABLE filler (x); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) ' +
+        'INSERT INTO filler SELECT randomblob(1000) FROM n',
+    );
+    journal.close();
+    expect(fs.statSync(file).size).toBeGreaterThan(2 * 1024 * 1024);
+    // A page in the middle of the file: one the open itself never reads.
+    const damage = () => {
+      const fd = fs.openSync(file, 'r+');
+      fs.writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, Math.floor(fs.statSync(file).size / 2 / 4096) * 4096);
+      fs.closeSync(fd);
+    };
+    damage();
+    openDatabase(file).close();
+
+    // A process killed with the journal open leaves its WAL behind: the next open checks everything.
+    const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const D = require(${JSON.stringify(sqlite)});
+         const db = new D(${JSON.stringify(file)}); db.pragma('journal_mode = WAL');
+         db.exec('CREATE TABLE t (x); INSERT INTO t VALUES (1)');
+         process.stdout.write('open'); setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    await new Promise((resolve) => child.stdout.once('data', resolve));
+    expect(journalInUse(file)).toBe(true);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(fs.statSync(`${file}-wal`).size).toBeGreaterThan(0);
+    damage();
+    expect(openError().message).toMatch(/is damaged: (the integrity check found|SQLite reports)/);
+    expect(journalInUse(file)).toBe(false);
+  });
+});
+
+describe('backup and restore', () => {
+  it('refuses to restore a backup whose letters are missing, and changes nothing', async () => {
+    fill(5);
+    const backup = path.join(dir, 'copy.db');
+    const made = await backupJournal(file, backup);
+    expect(made.interactions).toBe(5);
+    for (const pack of fs.readdirSync(`${backup}.blobs`)) fs.truncateSync(path.join(`${backup}.blobs`, pack), 10);
+    const before = fs.readFileSync(file);
+    const error = await restoreJournal(backup, file, { force: true }).catch((e: unknown) => e as Error);
+    expect(error.message).toMatch(/cannot be restored: its pack .* is cut short .* Nothing was changed\./);
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+    expect(fs.existsSync(`${file}.before-restore`)).toBe(false);
+  });
+
+  it('restores into an empty place, and refuses to replace a journal that is open', async () => {
+    fill(4);
+    const backup = path.join(dir, 'copy.db');
+    await backupJournal(file, backup);
+    const other = path.join(dir, 'elsewhere', 'journal.db');
+    const restored = await restoreJournal(backup, other);
+    expect(restored).toMatchObject({ interactions: 4, replacedBy: null });
+    const journal = Journal.open(other);
+    try {
+      const sha = journal.interactions.sourceOf(1) as string;
+      expect(journal.blobs.read(sha).toString()).toContain('Subject: Order 0');
+      await expect(restoreJournal(backup, other, { force: true })).rejects.toThrow(/is open in Interlog/);
+    } finally {
+      journal.close();
+    }
+    expect(compactJournal(other).databaseAfter).toBeGreaterThan(0);
+  });
+});
