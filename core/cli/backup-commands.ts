@@ -4,12 +4,9 @@ import { defaultBackupFile } from '../journal-file.js';
 import { FileSecretStore } from '../secrets/file-secret-store.js';
 import { UsageError } from './usage-error.js';
 
-export const BACKUP_USAGE = `  backup [FILE] [--with-secrets]   a consistent copy of the journal and its letters, safe while a sync runs
-                                   (FILE and FILE.blobs/; default <journal>.backups/journal-<time>.db; passwords
-                                   only with --with-secrets)
-  restore FILE [--force]           puts a backup in the journal's place (--force replaces an existing journal,
-                                   kept as <journal>.before-restore)
-  compact                          VACUUM the journal's database (with Interlog closed) and print the sizes`;
+export const BACKUP_USAGE = `  backup [FILE] [--with-secrets]                         (online; FILE and FILE.blobs/, default in <journal>.backups/)
+  restore FILE [--force]                                 (--force replaces the journal, kept as .before-restore)
+  compact                                                (VACUUM with Interlog closed; sizes before and after)`;
 
 export const backupOptions = {
   'with-secrets': { type: 'boolean' },
