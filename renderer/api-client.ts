@@ -1,4 +1,5 @@
 import type { ApiError, ApiResult, JournalClient, JournalEvent } from '../core/api.js';
+import { callTimeoutMs } from './call-timeouts';
 
 /**
  * What Electron's preload puts on `window.interlog`: one call channel and one event channel. The typed surface is
@@ -24,10 +25,6 @@ export class ApiCallError extends Error {
     this.kind = error.kind;
   }
 }
-
-/** Calls that talk to mail servers run as long as they must; everything else answers from the journal. */
-const UNBOUNDED = new Set(['sync', 'addAccount', 'send', 'sendQueued']);
-const CALL_TIMEOUT_MS = 30_000;
 
 /** The browser binding: JSON over `POST /api/<method>`, events from `GET /api/events`; the cookie is the token. */
 function httpBridge(): InterlogBridge {
@@ -68,12 +65,13 @@ function httpBridge(): InterlogBridge {
   };
 }
 
-function withTimeout<T>(promise: Promise<T>, method: string): Promise<T> {
-  if (UNBOUNDED.has(method)) return promise;
+function withTimeout<T>(promise: Promise<T>, method: string, input: unknown): Promise<T> {
+  const timeoutMs = callTimeoutMs(method, input);
+  if (timeoutMs === null) return promise;
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new ApiCallError({ kind: 'timeout', message: `${method} did not answer in time.` })),
-      CALL_TIMEOUT_MS,
+      timeoutMs,
     );
     promise.then(
       (value) => {
@@ -93,7 +91,7 @@ export function clientOver(bridge: InterlogBridge): JournalClient {
   const call = async (method: string, input: unknown) => {
     let result: ApiResult;
     try {
-      result = await withTimeout(bridge.call(method, input ?? {}), method);
+      result = await withTimeout(bridge.call(method, input ?? {}), method, input);
     } catch (error) {
       if (error instanceof ApiCallError) throw error;
       throw new ApiCallError({

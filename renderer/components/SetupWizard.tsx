@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import type { AccountCheck, Detection, SetupForm } from '../../core/api.js';
 import { isMessageKey } from '../i18n';
 import { api, useJournal } from '../store';
@@ -42,16 +42,32 @@ function request(values: Values, password: string) {
 
 function FieldInput({ field, values, onChange }: { field: Field; values: Values; onChange(v: unknown): void }) {
   const t = useJournal((s) => s.t);
+  const hintId = useId();
   const value = valueAt(values, field.key);
   const last = field.key.split('.').pop() ?? field.key;
   const key = `field_${last}`;
   const label = isMessageKey(key) ? t(key) : field.label;
+  // The form's own words unless the catalogue has them in the user's language.
+  const hintKey = `fieldHint_${field.key.replace('.', '_')}`;
+  const hint = isMessageKey(hintKey) ? t(hintKey) : field.hint;
   if (field.type === 'boolean') {
     return (
-      <label className="check">
-        <input type="checkbox" checked={value === true} onChange={(e) => onChange(e.target.checked)} />
-        {label}
-      </label>
+      <>
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={value === true}
+            aria-describedby={hint ? hintId : undefined}
+            onChange={(e) => onChange(e.target.checked)}
+          />
+          {label}
+        </label>
+        {hint ? (
+          <p className="hint" id={hintId}>
+            {hint}
+          </p>
+        ) : null}
+      </>
     );
   }
   const unit = field.unit ? ` (${t(field.unit === 'days' ? 'unitDays' : 'unitSeconds')})` : '';
@@ -91,9 +107,16 @@ function FieldInput({ field, values, onChange }: { field: Field; values: Values;
   );
 }
 
-function CheckReport({ check }: { check: AccountCheck }) {
+/** The catalogue's words for a key, else the core's English (for what the catalogue does not know yet). */
+function useWords(): (key: string, english: string) => string {
   const t = useJournal((s) => s.t);
   const lang = useJournal((s) => s.lang);
+  return (key, english) => (lang !== 'en' && isMessageKey(key) ? t(key) : english);
+}
+
+function CheckReport({ check }: { check: AccountCheck }) {
+  const t = useJournal((s) => s.t);
+  const words = useWords();
   return (
     <ol className="check-steps">
       {check.steps.map((step) => (
@@ -104,6 +127,18 @@ function CheckReport({ check }: { check: AccountCheck }) {
             {step.server ? <span className="muted">{step.server}</span> : null}
           </div>
           {step.skipped ? <p className="muted">{step.skipped}</p> : null}
+          {step.tried?.length ? (
+            <div className="check-tried">
+              <p className="muted">{words('checkTried', 'Tried first, and given up for a fault of the server:')}</p>
+              <ul>
+                {step.tried.map((tried) => (
+                  <li key={tried.server}>
+                    <span className="muted">{tried.server}</span>: {tried.error.message}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ) : null}
           {step.error ? (
             <div className="check-error" role="alert">
               <p>{step.error.message}</p>
@@ -112,7 +147,7 @@ function CheckReport({ check }: { check: AccountCheck }) {
                   {t('serverSaid')} <q className="server-said">{step.error.serverSaid}</q>
                 </p>
               ) : null}
-              <p className="advice">{lang === 'en' ? step.error.advice : t(`hint_${step.error.hint}`)}</p>
+              <p className="advice">{words(`hint_${step.error.hint}`, step.error.advice)}</p>
             </div>
           ) : null}
         </li>
