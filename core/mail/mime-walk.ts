@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import iconv from 'iconv-lite';
 import libmime from 'libmime';
-import { decode as decodeQuotedPrintable } from 'libqp';
 import { headerFields, readListingHeaders } from './header-block.js';
 import { htmlToSearchText } from './html-text.js';
+import { decodeQuotedPrintable } from './quoted-printable.js';
 import type { AttachmentInfo, ParsedMessage } from './types.js';
 
 /** Search text beyond this is not indexed: a 5 MB log pasted into a letter would only bloat the index. */
