@@ -7,7 +7,7 @@
  * does not restrict), and http(s) images, for the letter whose reader asked to show them. The letter's own policy
  * is what blocks remote images by default.
  */
-export const RENDERER_CSP = [
+const DIRECTIVES = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self' 'unsafe-inline'",
@@ -19,7 +19,15 @@ export const RENDERER_CSP = [
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",
-].join('; ');
+];
+export const RENDERER_CSP = DIRECTIVES.join('; ');
+
+/**
+ * The same policy as renderer/index.html carries it in a <meta> tag, so that it holds wherever the page is served
+ * from and a scanner reading the files (Electronegativity) sees it. A browser ignores frame-ancestors there (with a
+ * console warning), so that one stays in the header alone. e2e/electron-scan.test.ts checks the two agree.
+ */
+export const RENDERER_META_CSP = DIRECTIVES.filter((d) => !d.startsWith('frame-ancestors ')).join('; ');
 
 /** Headers every response of a host carries. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
