@@ -619,7 +619,9 @@ test.describe('hostile HTML in the reading pane', () => {
 
     // Chromium reports the loads the frame's policy stopped as failed requests; none may reach a server.
     const blocked = seen.escaped().filter((r) => r.outcome !== 'finished');
-    console.log(`hostile HTML, frame alone: ${blocked.length} loads attempted, all blocked by the frame's policy`);
+    console.log(
+      `hostile HTML, frame alone: ${blocked.length} loads refused by the frame's policy, none reached a server`,
+    );
     expect(await appState(page)).toEqual(before);
     expect(seen.delivered()).toEqual([]);
     expect(seen.refused).toEqual([]);
