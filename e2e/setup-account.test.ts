@@ -521,6 +521,19 @@ describe.skipIf(!available.ok)(
         expect(nothing.stderr).toMatch(/no servers found for a@nowhere\.test/);
       });
 
+      it('add --auto names the detected servers it gave up on before the ones that worked', async () => {
+        const added = await cli([
+          ...['account', 'add', '--auto', '--name', 'Ann', '--email', 'ann@fallback.test', '--password-env', 'PW'],
+          ...['--accept-self-signed', '--timeout', '5'],
+        ]);
+        expect(added.code).toBe(0);
+        expect(added.stdout).toMatch(
+          /incoming: imap:\/\/127\.0\.0\.1:\d+ \(tls\) given up \(port-blocked\): Nothing answers/,
+        );
+        expect(added.stdout).toContain(`outgoing: smtp://127.0.0.1:${silentPort} (tls) given up (timeout)`);
+        expect(added.stdout).toContain(`incoming: imap://127.0.0.1:${dovecot.imapsPort} (tls) ok`);
+      });
+
       it('add --auto checks before saving; check, system and list', async () => {
         const add = ['account', 'add', '--auto', '--name', 'Cli', '--email', 'cli@firm.test', '--password-env', 'PW'];
         const refused = await cli(add);

@@ -78,6 +78,9 @@ function triedLine(d: Detection): string {
 
 async function printCheck(check: AccountCheck): Promise<void> {
   for (const step of check.steps) {
+    for (const tried of step.tried ?? []) {
+      await writeOut(`${step.step}: ${tried.server} given up (${tried.error.hint}): ${tried.error.message}\n`);
+    }
     const where = step.server ? ` ${step.server}` : '';
     if (step.ok) {
       await writeOut(
