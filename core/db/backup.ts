@@ -285,8 +285,16 @@ async function copyDatabase(from: string, to: string): Promise<void> {
   }
 }
 
+/** The problems `PRAGMA quick_check` lists, or null; a page too damaged to list problems for counts as one. */
 function quickCheck(db: Database.Database): string | null {
-  const rows = db.pragma('quick_check(5)') as Array<{ quick_check: string }>;
+  let rows: Array<{ quick_check: string }>;
+  try {
+    rows = db.pragma('quick_check(5)') as Array<{ quick_check: string }>;
+  } catch (error) {
+    const code = String((error as { code?: unknown }).code);
+    if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB') return (error as Error).message;
+    throw error;
+  }
   const problems = rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
   return problems.length > 0 ? problems.join('; ') : null;
 }
