@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { FetchMessageObject, ImapFlow } from 'imapflow';
 import type { Journal } from '../../db/journal.js';
 import type { BatchItem, FolderCursor, FolderState } from '../../db/sync-repo.js';
+import { InterlogError } from '../../errors.js';
 import { readListingHeaders } from '../../mail/header-block.js';
 import { normalizeMessageId } from '../../mail/message-identity.js';
 import type { Indexer } from '../indexer.js';
@@ -89,7 +90,13 @@ export async function syncFolder(ctx: FolderSyncContext, folder: FolderState): P
   ctx.onProgress?.({ account: ctx.accountName, folder: folder.path, done: 0, total: newUids.length });
   try {
     for (let start = 0; start < newUids.length; start += META_CHUNK) {
-      const metas = await fetchMeta(client, newUids.slice(start, start + META_CHUNK));
+      const asked = newUids.slice(start, start + META_CHUNK);
+      const metas = await fetchMeta(client, asked);
+      const answered = new Set(metas.map((m) => m.uid));
+      await assertExpunged(
+        ctx,
+        asked.filter((uid) => !answered.has(uid)),
+      );
       const known = journal.sync.knownMessages(metas.flatMap((m) => (m.messageId ? [m.messageId] : [])));
       for (const segment of segments(metas, known)) {
         ctx.signal?.throwIfAborted();
@@ -167,6 +174,7 @@ async function downloadSmall(ctx: FolderSyncContext, metas: Meta[], known: Map<s
   const wanted: number[] = [];
   for (const meta of metas) if (!(meta.messageId && known.has(meta.messageId))) wanted.push(meta.uid);
   const arrived = new Map<number, FetchMessageObject>();
+  const answered = new Set<number>();
   let next = 0;
   // Servers may answer out of UID order; letters are handed on strictly in order so the cursor stays honest.
   const settle = (upTo: number) => {
@@ -186,12 +194,35 @@ async function downloadSmall(ctx: FolderSyncContext, metas: Meta[], known: Map<s
   if (wanted.length > 0) {
     let expected = 0;
     for await (const msg of ctx.client.fetch(compressRange(wanted), { uid: true, source: true }, { uid: true })) {
+      if (msg.source) answered.add(msg.uid);
       arrived.set(msg.uid, msg);
       while (expected < wanted.length && arrived.has(wanted[expected] as number)) expected++;
       settle(expected > 0 ? (wanted[expected - 1] as number) : 0);
     }
+    await assertExpunged(
+      ctx,
+      wanted.filter((uid) => !answered.has(uid)),
+    );
   }
   settle(Number.POSITIVE_INFINITY);
+}
+
+/**
+ * A FETCH that completes without some of the letters it asked for is taken to mean they were expunged meanwhile,
+ * and the cursor moves past them. That is only true if the server says so: a garbled or truncated answer (a flaky
+ * link, a server bug) leaves letters out too, and moving the cursor past those loses them for good. So the
+ * missing UIDs are looked up; any still there fail the pass, which is retried on a fresh connection.
+ */
+async function assertExpunged(ctx: FolderSyncContext, uids: number[]): Promise<void> {
+  if (uids.length === 0) return;
+  const folder = ctx.client.mailbox ? ctx.client.mailbox.path : 'the folder';
+  const still = await ctx.client.search({ uid: compressRange(uids) }, { uid: true });
+  if (still && still.length === 0) return;
+  throw new InterlogError(
+    'connection-lost',
+    `The server's answer left out ${still ? still.length : uids.length} letter(s) still in ${folder}; ` +
+      'they will be asked for again.',
+  );
 }
 
 function newItem(meta: Meta, source: Buffer): BatchItem {
