@@ -244,6 +244,17 @@ describe.skipIf(!available.ok)(
       expect(failed(result, 'incoming')?.error).toMatchObject({ kind: 'connection-refused', hint: 'port-blocked' });
       expect(failed(result, 'incoming')?.error?.advice).toMatch(/993 \(TLS\) or 143 \(STARTTLS\)/);
       expect(failed(result, 'outgoing')?.error).toMatchObject({ kind: 'timeout', hint: 'timeout' });
+
+      // And the other way round: SMTP's closed port is a blocked port too, not a lost connection.
+      const swapped = await service.setupAccount({
+        ...input,
+        timeoutSeconds: 1,
+        incoming: { ...input.incoming, port: silentPort },
+        outgoing: { ...input.outgoing, port: await closedPort() },
+      });
+      expect(failed(swapped, 'outgoing')?.error).toMatchObject({ kind: 'connection-refused', hint: 'port-blocked' });
+      expect(failed(swapped, 'outgoing')?.error?.advice).toMatch(/465 \(TLS\) or 587 \(STARTTLS\)/);
+      expect(failed(swapped, 'incoming')?.error).toMatchObject({ kind: 'timeout', hint: 'timeout' });
     });
 
     it('the three-step form: pre-filled from detection, else the usual names; its values save', async () => {

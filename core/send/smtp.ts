@@ -222,7 +222,9 @@ export function smtpError(error: unknown, server: { host: string; port: number }
   if (code >= 500) return new InterlogError('rejected', `The server ${where} refused the letter.${said}`);
   if (e.code === 'ETIMEDOUT') return new InterlogError('timeout', `The server ${where} did not answer in time.`);
   if (e.code === 'ECONNECTION' || e.code === 'ESOCKET') {
-    const inner = serverError((error as { cause?: unknown }).cause ?? error, server);
+    // nodemailer replaces a socket error's code (ECONNREFUSED…) with its own and keeps the first as originalCode.
+    const { cause, originalCode } = error as { cause?: unknown; originalCode?: string };
+    const inner = serverError(cause ?? (originalCode ? { ...e, code: originalCode } : error), server);
     return inner.kind === 'protocol'
       ? new InterlogError('connection-lost', `The connection to ${where} was lost.`)
       : inner;

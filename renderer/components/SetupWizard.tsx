@@ -130,13 +130,11 @@ function CheckReport({ check }: { check: AccountCheck }) {
           {step.tried?.length ? (
             <div className="check-tried">
               <p className="muted">{words('checkTried', 'Tried first, and given up for a fault of the server:')}</p>
-              <ul>
-                {step.tried.map((tried) => (
-                  <li key={tried.server}>
-                    <span className="muted">{tried.server}</span>: {tried.error.message}
-                  </li>
-                ))}
-              </ul>
+              {step.tried.map((tried) => (
+                <p key={tried.server}>
+                  <span className="muted">{tried.server}</span>: {tried.error.message}
+                </p>
+              ))}
             </div>
           ) : null}
           {step.error ? (
