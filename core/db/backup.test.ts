@@ -33,6 +33,15 @@ function fill(count: number): void {
   journal.close();
 }
 
+async function failure(work: Promise<unknown>): Promise<Error> {
+  try {
+    await work;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('it succeeded');
+}
+
 function openError(): InterlogError {
   try {
     openDatabase(file).close();
@@ -81,7 +90,7 @@ describe('the check at open', () => {
     fs.closeSync(fd);
     openDatabase(file).close();
     const backup = path.join(dir, 'copy.db');
-    const error = await backupJournal(file, backup).catch((e: unknown) => e as Error);
+    const error = await failure(backupJournal(file, backup));
     expect(error.message).toMatch(/journal\.db is damaged: (the integrity check of its backup copy found|SQLite)/);
     expect(fs.existsSync(backup)).toBe(false);
     expect(fs.existsSync(`${backup}.partial`)).toBe(false);
@@ -96,7 +105,7 @@ describe('backup and restore', () => {
     expect(made.interactions).toBe(5);
     for (const pack of fs.readdirSync(`${backup}.blobs`)) fs.truncateSync(path.join(`${backup}.blobs`, pack), 10);
     const before = fs.readFileSync(file);
-    const error = await restoreJournal(backup, file, { force: true }).catch((e: unknown) => e as Error);
+    const error = await failure(restoreJournal(backup, file, { force: true }));
     expect(error.message).toMatch(/cannot be restored: its pack .* is cut short .* Nothing was changed\./);
     expect(fs.readFileSync(file).equals(before)).toBe(true);
     expect(fs.existsSync(`${file}.before-restore`)).toBe(false);
