@@ -434,6 +434,9 @@ describe.skipIf(!available.ok)(
           'CRAM-MD5',
           'CRAM-MD5',
         ]);
+        // Background sync signs in the same way.
+        await service.sync({ account: 'Spa' });
+        expect(signIns(dovecot, 'spa@firm.test')).toEqual(['pop3 CRAM-MD5', 'pop3 CRAM-MD5', 'pop3 CRAM-MD5']);
       });
 
       it('a wrong password by CRAM-MD5 is a wrong password', async () => {
