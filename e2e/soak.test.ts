@@ -5,24 +5,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JournalService } from '../core/journal-service.js';
 import { FileSecretStore } from '../core/secrets/file-secret-store.js';
 import { letter } from './fixtures/letters.js';
+import { startSmtp, type TestSmtp } from './fixtures/smtp.js';
 import { type DovecotServer, dovecotAvailable, startDovecot } from './support/dovecot.js';
 import { startFaultProxy } from './support/fault-proxy.js';
-import { seedMessages } from './support/maildir.js';
+import { createFolder, seedMessages } from './support/maildir.js';
 
 const available = dovecotAvailable();
 const skipNote = available.ok ? '' : ` (skipped: ${available.reason})`;
 const PASSWORD = 'secret';
-const USERS = ['garbled@soak.test'];
+const USERS = ['garbled@soak.test', 'unanswered@soak.test'];
 
 describe.skipIf(!available.ok)(`faults the soak found${skipNote}`, () => {
   let dovecot: DovecotServer;
+  let smtp: TestSmtp;
   let dir: string;
 
   beforeAll(async () => {
     dovecot = await startDovecot({ users: USERS.map((user) => ({ user, password: PASSWORD })) });
+    smtp = await startSmtp(Object.fromEntries(USERS.map((u) => [u, PASSWORD])));
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'interlog-soak-test-'));
   });
   afterAll(async () => {
+    await smtp?.close();
     await dovecot?.stop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -74,6 +78,43 @@ describe.skipIf(!available.ok)(`faults the soak found${skipNote}`, () => {
       const synced = [...service.iterateInteractions()].map((r) => r.messageId).sort();
       expect(synced).toEqual([...ids].sort());
       expect((await service.listAccounts())[0]?.lastError).toBeNull();
+    } finally {
+      await service.close();
+      await proxy.close();
+    }
+  });
+
+  it('never sends a letter twice when the answer to its final dot is lost', async () => {
+    const user = USERS[1] as string;
+    createFolder(dovecot, user, 'Sent');
+    const proxy = await startFaultProxy(smtp.port, '127.0.0.1', { protocol: 'smtp' });
+    const service = journal('unanswered');
+    try {
+      await service.addAccount({
+        name: 'Work',
+        email: user,
+        protocol: 'imap',
+        host: '127.0.0.1',
+        port: dovecot.imapPort,
+        security: 'none',
+        username: user,
+        password: PASSWORD,
+        smtp: { host: '127.0.0.1', port: proxy.port, security: 'none' },
+        verify: false,
+      });
+      // The server takes the letter; its "250 Ok" never reaches the client.
+      const hit = proxy.inject({ kind: 'cut', afterBytes: 0, afterCommand: /^\.\r$/m });
+      await service.send({ account: 'Work', to: ['ivan@client.example'], subject: 'Счёт', text: 'Счёт во вложении.' });
+      expect(await service.sendQueued({})).toEqual({ sent: 0, failed: 1 });
+      expect(await hit).toBe(true);
+      for (let i = 0; i < 5; i++) {
+        await service.sendQueued({});
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(smtp.received.filter((r) => r.user === user)).toHaveLength(1);
+      const [item] = await service.listOutbox({});
+      expect(item?.status).toBe('unknown');
+      expect(item?.lastError).toMatch(/may have been sent/);
     } finally {
       await service.close();
       await proxy.close();

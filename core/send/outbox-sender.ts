@@ -57,6 +57,9 @@ export function recoverInterrupted(journal: Journal): void {
   }
 }
 
+/** Answers to the end of DATA by which the server says it did not take the letter (4xx, 5xx). */
+const SERVER_SAID_NO = new Set(['temporary', 'rejected', 'too-large', 'relay-denied']);
+
 /** Open connections of one drain, per account, reused from letter to letter. */
 class Sessions {
   private readonly smtp = new Map<number, SmtpSession>();
@@ -131,17 +134,28 @@ async function sendOne(
 ): Promise<'sent' | 'failed' | 'retry'> {
   const outbox = o.journal.outbox;
   const account = o.journal.accounts.get(item.accountId);
+  let committing = false;
   try {
     if (!account?.smtp) throw new InterlogError('invalid-input', 'This account has no outgoing (SMTP) server set up.');
     const smtp = await sessions.smtpFor(o, { ...account, smtp: account.smtp });
     const raw = o.journal.blobs.read(item.sourceSha256);
-    const result = await smtp.send(item.envelope, raw, () => outbox.markCommitting(item.id));
+    const result = await smtp.send(item.envelope, raw, () => {
+      outbox.markCommitting(item.id);
+      committing = true;
+    });
     outbox.markSent(item.id, result.response, now());
     o.onEvent?.({ type: 'sent', outboxId: item.id, interactionId: item.interactionId, response: result.response });
     await fileSentCopy(o, sessions, item, account, raw);
     return 'sent';
   } catch (error) {
     const failure = error instanceof InterlogError ? error : new InterlogError('protocol', String(error));
+    if (committing && !SERVER_SAID_NO.has(failure.kind)) {
+      // The whole letter went out and no clear "no" came back (the link died, the answer was unreadable): the
+      // server may have taken it, and sending it again could deliver it twice. Held for the user, as after a crash.
+      outbox.recoverInterrupted(item.id);
+      o.onEvent?.({ type: 'send-failed', outboxId: item.id, reason: failure.message, willRetry: false });
+      return 'failed';
+    }
     const retry = failure.transient && item.attempts < (o.maxAttempts ?? 8);
     if (retry) {
       const delay = backoffDelay(item.attempts, o.backoffBaseMs ?? 5000, 3_600_000);
