@@ -262,6 +262,12 @@ function hostileLetters(r: string) {
 /** Markup in a plain-text letter, and in the header fields the app itself renders. */
 const PLAIN_MARKUP = (r: string) =>
   `Price list below.\n<script>${run('plain')}</script>\n<b>not bold</b> <img src="${r}/plain-text.png" onerror="${run('plain-img')}">\n<a href="javascript:${run('plain-link')}">not a link</a>`;
+/** Attachment names that would write outside the download folder, hide their type, or carry markup. */
+const HOSTILE_FILES = [
+  { name: '../../evil.exe', content: Buffer.from('MZ: a program that wants to land outside Downloads') },
+  { name: 'invoice\u202etxt.exe', content: Buffer.from('MZ: a program that wants to look like a text file') },
+  { name: '<img src=x onerror=alert(1)>.pdf', content: Buffer.from('%PDF-1.4 markup in the name') },
+];
 const SUBJECT_MARKUP = `<img src=x onerror="${run('subject')}"> Subject <b>markup</b>`;
 
 /** Run inside the letter's frame (as a string: the e2e code is type-checked without the DOM library). */
@@ -313,6 +319,17 @@ test.describe('hostile HTML in the reading pane', () => {
           html: l.html,
         }),
       })),
+      {
+        raw: letter({
+          from,
+          to: USER,
+          subject: 'Hostile attachments',
+          messageId: 'hostile-files@evil.example',
+          date: 'Sun, 03 Mar 2024 08:00:00 +0300',
+          text: 'Please open the attached files.',
+          attachments: HOSTILE_FILES.map((f) => ({ ...f, contentType: 'application/octet-stream' })),
+        }),
+      },
       {
         raw: letter({
           from,
@@ -586,6 +603,40 @@ test.describe('hostile HTML in the reading pane', () => {
     await expect(page.locator('img[src="x"], b:has-text("markup")')).toHaveCount(0);
     await page.screenshot({ path: path.join(SCREENS, 'hostile-plain-text.png') });
     await page.waitForTimeout(500);
+
+    expect(await appState(page)).toEqual(before);
+    expect(seen.escaped()).toEqual([]);
+    expect(seen.dialogs).toEqual([]);
+    expect(seen.xss).toEqual([]);
+  });
+
+  test('an attachment saves under a safe name, whatever the letter called it', async ({ page, context }) => {
+    const seen = await watch(page, context);
+    await open(page);
+    const before = await appState(page);
+    await row(page, 'Hostile attachments').click();
+    const list = page.locator('.attachment-list');
+    // Names are shown as text, and without the direction override that would make "invoice\u202Etxt.exe" read
+    // "invoiceexe.txt".
+    const shown = HOSTILE_FILES.map((f) => f.name.replace('\u202e', ''));
+    await expect(list.locator('.attachment-name')).toHaveText(shown);
+    await expect(list.locator('img')).toHaveCount(0);
+    await page.screenshot({ path: path.join(SCREENS, 'hostile-attachments.png') });
+
+    const saved: string[] = [];
+    for (const [i, file] of HOSTILE_FILES.entries()) {
+      const download = page.waitForEvent('download');
+      await list.getByRole('button', { name: `Save: ${shown[i]}`, exact: true }).click();
+      const done = await download;
+      const name = done.suggestedFilename();
+      saved.push(name);
+      // One path component, no hidden direction change, and the bytes of the letter's file.
+      expect(name).not.toMatch(/[/\\]|^\.|[\u202a-\u202e\u2066-\u2069]/);
+      expect(fs.readFileSync(await done.path())).toEqual(file.content);
+    }
+    console.log(`hostile attachment names saved as: ${saved.map((n) => JSON.stringify(n)).join(', ')}`);
+    expect(saved[0]).toBe('evil.exe');
+    expect(saved[1]).toBe('invoicetxt.exe');
 
     expect(await appState(page)).toEqual(before);
     expect(seen.escaped()).toEqual([]);

@@ -1,4 +1,4 @@
-import type { ApiError, ApiResult, JournalClient, JournalEvent } from '../core/api.js';
+import type { ApiError, ApiResult, AttachmentFile, JournalClient, JournalEvent } from '../core/api.js';
 import { callTimeoutMs } from './call-timeouts';
 
 /**
@@ -115,4 +115,22 @@ export function clientOver(bridge: InterlogBridge): JournalClient {
 /** Electron's preload binding when present, else the browser host's. */
 export function createApiClient(): JournalClient {
   return clientOver(window.interlog ?? httpBridge());
+}
+
+/**
+ * Hands a file the journal returned (getAttachment) to the browser's download, or Electron's save dialog, under
+ * the name core made safe. The bytes go as application/octet-stream whatever the letter claimed, so a file that
+ * says it is text/html is saved, never shown.
+ */
+export function saveFile(file: Pick<AttachmentFile, 'fileName' | 'contentBase64'>): void {
+  const binary = atob(file.contentBase64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = file.fileName;
+  link.click();
+  // The download has taken the bytes once it starts; a minute is ample on a busy machine.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }

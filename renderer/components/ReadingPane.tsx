@@ -1,10 +1,19 @@
 import { type ReactNode, useState } from 'react';
 import type { InteractionRecord, MessageView } from '../../core/api.js';
+import { saveFile } from '../api-client';
 import { addressText, correspondent, fileSize, fullDate, listDate } from '../format';
 import type { Lang, Translate } from '../i18n';
 import { letterDocument } from '../letter-document';
-import { useJournal } from '../store';
+import { api, useJournal } from '../store';
 import { DirectionIcon, KindIcon, PaperclipIcon } from './Icons';
+
+/**
+ * Direction overrides, isolates and marks, zero-width and line separators, the BOM and control characters: shown
+ * as they are, "invoice\u202Etxt.exe" reads "invoiceexe.txt". A name is shown without them (core's safe name for
+ * saving drops them too), so what the reader sees is the order the characters really have.
+ */
+const HIDDEN_IN_NAMES = /[\p{Cc}\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/gu;
+const visibleName = (name: string) => name.replace(HIDDEN_IN_NAMES, '');
 
 /** Reviewed, postponed, on control: the flags of the interaction in words. */
 function flagWords(r: InteractionRecord, lang: Lang, t: Translate): string[] {
@@ -108,17 +117,58 @@ function Headers({ view, lang, t }: { view: MessageView; lang: Lang; t: Translat
       </dl>
       {r.attachments.length ? (
         <ul className="attachment-list" aria-label={t('attachments')}>
-          {r.attachments.map((a) => (
+          {r.attachments.map((a, index) => (
             <li key={`${a.sha256}:${a.name}`}>
               <PaperclipIcon label={t('attachments')} />
-              <span className="attachment-name">{a.name}</span>
+              <span className="attachment-name">{visibleName(a.name)}</span>
               <span className="attachment-size">{fileSize(a.size, lang)}</span>
+              <SaveAttachment interactionId={r.id} index={index} name={visibleName(a.name)} t={t} />
             </li>
           ))}
         </ul>
       ) : null}
       {r.parseError ? <p className="warning">{t('parseError', { message: r.parseError })}</p> : null}
     </header>
+  );
+}
+
+/**
+ * Saves one attachment under the name core returns with it (one path component, no device name, no invisible
+ * characters): the name the letter gave is shown, never used as a path.
+ */
+function SaveAttachment({
+  interactionId,
+  index,
+  name,
+  t,
+}: {
+  interactionId: number;
+  index: number;
+  name: string;
+  t: Translate;
+}) {
+  const notify = useJournal((s) => s.notify);
+  const [busy, setBusy] = useState(false);
+  const save = async () => {
+    setBusy(true);
+    try {
+      saveFile(await api.getAttachment({ interactionId, index }));
+    } catch (error) {
+      notify({ tone: 'error', text: error instanceof Error ? error.message : String(error) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <button
+      type="button"
+      className="link attachment-save"
+      aria-label={`${t('save')}: ${name}`}
+      disabled={busy}
+      onClick={() => void save()}
+    >
+      {t('save')}
+    </button>
   );
 }
 
