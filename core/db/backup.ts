@@ -164,7 +164,11 @@ export async function restoreJournal(
     fsyncFile(path.dirname(journal));
   } catch (error) {
     removeJournalFiles(restoring);
-    throw error;
+    if (!replacedBy) throw error;
+    throw new InterlogError(
+      'invalid-input',
+      `The restore failed (${(error as Error).message}); the journal that was in its place is kept as ${replacedBy}.`,
+    );
   }
   const db = new Database(journal, { readonly: true });
   const interactions = (db.prepare('SELECT COUNT(*) AS n FROM interactions').get() as { n: number }).n;
