@@ -218,6 +218,14 @@ const en = {
   'hint_letter-refused': 'The server refused the test letter.',
   'hint_not-detected': 'Enter the servers by hand.',
   hint_other: 'Check the server, port and security settings.',
+  'hint_secure-auth':
+    'Turn "Secure password authentication" off and use SSL/TLS, so the password travels encrypted, or use a server that offers a challenge (CRAM-MD5, or APOP for POP3).',
+  field_securePasswordAuth: 'Secure password authentication',
+  fieldHint_outgoing_securePasswordAuth:
+    'The server checks the password by a challenge (AUTH CRAM-MD5); the password itself is never sent. A server that does not offer it fails the check.',
+  fieldHint_incoming_securePasswordAuth:
+    'POP3: the server checks the password by a challenge (APOP or CRAM-MD5); the password itself is never sent. IMAP: not possible, Interlog signs in to IMAP only with the password itself, inside TLS; choose POP3 or leave this off.',
+  checkTried: 'Tried first, and given up for a fault of the server:',
 } satisfies Record<string, Message>;
 
 export type MessageKey = keyof typeof en;
@@ -472,6 +480,14 @@ const ru: Record<MessageKey, Message> = {
   'hint_letter-refused': 'Сервер отклонил пробное письмо.',
   'hint_not-detected': 'Введите серверы вручную.',
   hint_other: 'Проверьте сервер, порт и настройки защиты.',
+  'hint_secure-auth':
+    'Отключите «Безопасную проверку пароля» и включите SSL/TLS, чтобы пароль передавался зашифрованным, или выберите сервер, который поддерживает проверку по запросу (CRAM-MD5, для POP3 также APOP).',
+  field_securePasswordAuth: 'Безопасная проверка пароля',
+  fieldHint_outgoing_securePasswordAuth:
+    'Сервер проверяет пароль по запросу (AUTH CRAM-MD5), сам пароль не передаётся. Сервер без такой проверки не пройдёт проверку учётной записи.',
+  fieldHint_incoming_securePasswordAuth:
+    'POP3: сервер проверяет пароль по запросу (APOP или CRAM-MD5), сам пароль не передаётся. IMAP: невозможно, Interlog входит на IMAP только с самим паролем внутри TLS; выберите POP3 или не включайте.',
+  checkTried: 'Сначала проверены и отклонены из-за неполадки сервера:',
 };
 
 const catalogs: Record<Lang, Record<MessageKey, Message>> = { en, ru };
