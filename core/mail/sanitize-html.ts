@@ -27,10 +27,23 @@ export interface SanitizedHtml {
 /** A transparent 1×1 GIF: a blocked image keeps its width and height, so the layout of the letter holds. */
 export const BLOCKED_IMAGE = 'data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7';
 
-const GLOBAL_ATTRIBUTES = new Set(['align', 'valign', 'dir', 'lang', 'title', 'style', 'width', 'height', 'bgcolor']);
+export const GLOBAL_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'align',
+  'valign',
+  'dir',
+  'lang',
+  'title',
+  'style',
+  'width',
+  'height',
+  'bgcolor',
+]);
 
-/** Tags kept, with the attributes each may carry besides the global ones. */
-const TAGS: Record<string, readonly string[]> = {
+/**
+ * Tags kept, with the attributes each may carry besides the global ones (and the target and rel every link is
+ * given). Exported for e2e/hostile-html.spec.ts, which checks that Chromium parses the output into nothing else.
+ */
+export const TAGS: Readonly<Record<string, readonly string[]>> = {
   a: ['href'],
   abbr: [],
   address: [],
