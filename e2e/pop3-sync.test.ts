@@ -10,7 +10,7 @@ import { FileSecretStore } from '../core/secrets/file-secret-store.js';
 import { syncPop3Account } from '../core/sync/pop3/account-sync.js';
 import { runCli } from './fixtures/cli.js';
 import { letter } from './fixtures/letters.js';
-import { type DovecotServer, dovecotAvailable, startDovecot } from './support/dovecot.js';
+import { type DovecotServer, dovecotAvailable, signIns, startDovecot } from './support/dovecot.js';
 import { seedMessages } from './support/maildir.js';
 
 const available = dovecotAvailable();
@@ -304,6 +304,8 @@ describe.skipIf(!available.ok)(`POP3 receiving against a real Dovecot${skipNote}
       '--leave-on-server',
       '--delete-after-days',
       '30',
+      // Secure password authentication: the password is proved by CRAM-MD5, never sent.
+      '--secure-auth',
     ];
     const bad = await runCli(args('nope'), { env: { PW: 'nope' } });
     expect(bad.code).toBe(1);
@@ -317,6 +319,7 @@ describe.skipIf(!available.ok)(`POP3 receiving against a real Dovecot${skipNote}
     expect(sync.code).toBe(0);
     expect(sync.stdout).toMatch(/Mail: 5 new letters/);
     expect(onServer(server, user)).toBe(5);
+    expect(new Set(signIns(server, user))).toEqual(new Set(['pop3 CRAM-MD5']));
   });
 });
 

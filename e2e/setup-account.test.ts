@@ -12,7 +12,7 @@ import type { CheckStep } from '../core/setup/check.js';
 import { runCli } from './fixtures/cli.js';
 import { localNetwork, startDns, type TestDns } from './fixtures/dns-server.js';
 import { startSmtp, type TestSmtp } from './fixtures/smtp.js';
-import { type DovecotServer, dovecotAvailable, startDovecot } from './support/dovecot.js';
+import { type DovecotServer, dovecotAvailable, signIns, startDovecot } from './support/dovecot.js';
 
 const available = dovecotAvailable();
 // Distinctive, so finding it in a file cannot be a coincidence.
@@ -391,13 +391,6 @@ describe.skipIf(!available.ok)(
     });
 
     describe('secure password authentication (seed 004)', () => {
-      /** Dovecot's log lines of a user's sign-ins, with the mechanism each used. */
-      const signIns = (server: DovecotServer, user: string) =>
-        server
-          .log()
-          .split('\n')
-          .filter((l) => l.includes(`user=<${user}>`) && /method=/.test(l))
-          .map((l) => /(imap|pop3)-login: .*method=([A-Z0-9-]+)/.exec(l)?.slice(1, 3).join(' '));
       const spa = (email: string, pop3Port: number) => {
         const input = manual(email);
         return {

@@ -33,8 +33,9 @@ Commands:
   account add --name NAME --email ADDR --imap HOST:PORT|--pop3 HOST:PORT --security tls|starttls|none
               --user USER [--password-env VAR] [--accept-self-signed] [--identity ADDR]... [--timeout SEC] [--no-verify]
               [--leave-on-server [--delete-after-days N]]  (POP3; otherwise letters are deleted once received)
+              [--secure-auth]  (prove the password by APOP/CRAM-MD5, never send it; POP3 only)
               [--smtp HOST:PORT [--smtp-security tls|starttls|none] [--smtp-user USER] [--smtp-password-env VAR]
-               [--pop-before-smtp] [--no-sent-copy] [--sent-folder PATH] [--sender-name NAME]]
+               [--pop-before-smtp] [--smtp-secure-auth] [--no-sent-copy] [--sent-folder PATH] [--sender-name NAME]]
 ${SETUP_USAGE}
   identity add ADDR --account NAME [--company] [--default] [--display-name N] [--reply-to ADDR] [--for-subject ID]...
   identity list --account NAME
@@ -74,6 +75,7 @@ export async function main(argv: string[]): Promise<number> {
       imap: { type: 'string' },
       pop3: { type: 'string' },
       'leave-on-server': { type: 'boolean' },
+      'secure-auth': { type: 'boolean' },
       'delete-after-days': { type: 'string' },
       security: { type: 'string' },
       user: { type: 'string' },
@@ -205,6 +207,7 @@ async function addAccount(service: JournalService, v: Values): Promise<number> {
     verify: v['no-verify'] !== true,
     leaveOnServer: v['leave-on-server'] === true,
     deleteAfterDays: days === undefined ? null : Number(days),
+    securePasswordAuth: v['secure-auth'] === true,
     ...(timeout ? { timeoutMs: timeout } : {}),
     ...smtpSettings(v),
   });

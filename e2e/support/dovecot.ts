@@ -558,3 +558,12 @@ export async function startDovecot(opts: StartOptions): Promise<DovecotServer> {
     },
   };
 }
+
+/** A user's sign-ins in Dovecot's log, as "protocol MECHANISM" (e.g. "pop3 CRAM-MD5"), oldest first. */
+export function signIns(server: DovecotServer, user: string): string[] {
+  return server
+    .log()
+    .split('\n')
+    .filter((l) => l.includes(`user=<${user}>`) && /method=/.test(l))
+    .map((l) => /(imap|pop3)-login: .*method=([A-Z0-9-]+)/.exec(l)?.slice(1, 3).join(' ') ?? l);
+}
