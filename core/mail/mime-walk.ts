@@ -180,9 +180,21 @@ function decodeTransfer(body: Buffer, encoding: string): Buffer {
   throw new Unsupported(`transfer encoding ${encoding}`);
 }
 
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
 function decodeCharset(content: Buffer, charset: string | undefined): string {
-  const name = libmime.normalizeCharset(charset || 'us-ascii').toLowerCase();
-  if (name === 'utf-8' || name === 'utf8' || name === 'us-ascii' || name === 'ascii') return content.toString('utf8');
+  const declared = (charset ?? '').trim().toLowerCase();
+  // 8-bit text that names no charset, or claims US-ASCII, is nowadays almost always UTF-8 sent by a careless
+  // program; libmime would read it as windows-1252 and garble it. Only bytes that are not UTF-8 fall back.
+  if (declared === '' || declared === 'us-ascii' || declared === 'ascii') {
+    try {
+      return strictUtf8.decode(content);
+    } catch {
+      return iconv.decode(content, 'windows-1252');
+    }
+  }
+  const name = libmime.normalizeCharset(declared).toLowerCase();
+  if (name === 'utf-8' || name === 'utf8') return content.toString('utf8');
   if (!iconv.encodingExists(name)) throw new Unsupported(`charset ${charset}`);
   return iconv.decode(content, name);
 }

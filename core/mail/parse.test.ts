@@ -62,6 +62,18 @@ describe('reading message bodies', () => {
     }
   });
 
+  it('reads 8-bit text without a charset as UTF-8 when it is UTF-8, else as windows-1252', async () => {
+    const utf8 = await parseMessage(Buffer.from('Subject: x\r\n\r\nСчёт на оплату, €100\r\n', 'utf8'));
+    expect(utf8.text.trim()).toBe('Счёт на оплату, €100');
+    const ascii = Buffer.concat([
+      Buffer.from('Content-Type: text/plain; charset=us-ascii\r\n\r\nCaf'),
+      Buffer.from([0xe9]),
+      Buffer.from(' cr'),
+      Buffer.from([0xe8, 0x6d, 0x65]),
+    ]);
+    expect((await parseMessage(ascii)).text.trim()).toBe('Café crème');
+  });
+
   it('leaves unknown charsets and transfer encodings to the general parser', () => {
     expect(() => walkMessage(Buffer.from('Content-Type: text/plain; charset=x-klingon\r\n\r\nqapla'))).toThrow(
       Unsupported,
