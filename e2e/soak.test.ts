@@ -13,7 +13,7 @@ import { createFolder, seedMessages } from './support/maildir.js';
 const available = dovecotAvailable();
 const skipNote = available.ok ? '' : ` (skipped: ${available.reason})`;
 const PASSWORD = 'secret';
-const USERS = ['garbled@soak.test', 'unanswered@soak.test'];
+const USERS = ['garbled@soak.test', 'unanswered@soak.test', 'watched@soak.test'];
 
 describe.skipIf(!available.ok)(`faults the soak found${skipNote}`, () => {
   let dovecot: DovecotServer;
@@ -21,7 +21,7 @@ describe.skipIf(!available.ok)(`faults the soak found${skipNote}`, () => {
   let dir: string;
 
   beforeAll(async () => {
-    dovecot = await startDovecot({ users: USERS.map((user) => ({ user, password: PASSWORD })) });
+    dovecot = await startDovecot({ users: USERS.map((user) => ({ user, password: PASSWORD })), pop3: true });
     smtp = await startSmtp(Object.fromEntries(USERS.map((u) => [u, PASSWORD])));
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'interlog-soak-test-'));
   });
@@ -115,6 +115,50 @@ describe.skipIf(!available.ok)(`faults the soak found${skipNote}`, () => {
       const [item] = await service.listOutbox({});
       expect(item?.status).toBe('unknown');
       expect(item?.lastError).toMatch(/may have been sent/);
+    } finally {
+      await service.close();
+      await proxy.close();
+    }
+  });
+
+  it('keeps watching through answers it cannot read, at the start and while watching', async () => {
+    const user = USERS[2] as string;
+    seedMessages(dovecot, user, 'INBOX', [
+      { raw: letter({ from: 'shop@client.example', to: user, subject: 'Заказ', messageId: 'watched@client.example' }) },
+    ]);
+    const proxy = await startFaultProxy(dovecot.pop3Port as number, '127.0.0.1', { protocol: 'pop3' });
+    const service = journal('watched');
+    try {
+      await service.addAccount({
+        name: 'Shop',
+        email: user,
+        protocol: 'pop3',
+        host: '127.0.0.1',
+        port: proxy.port,
+        security: 'none',
+        username: user,
+        password: PASSWORD,
+        verify: false,
+      });
+      // The "+OK" to USER arrives as "+\xcfK", once in the sync a watch starts with and once in its first poll.
+      const garbleLogin = () => proxy.inject({ kind: 'garble', afterLineBytes: 1, afterCommand: /^USER /m });
+      const first = garbleLogin();
+      const handle = await service.watch(undefined, 200);
+      // A watch that stopped on its own resolves this with why; a running one never does.
+      const ended = handle.result.then(
+        () => 'finished',
+        (error: Error) => error.message,
+      );
+      expect(await first).toBe(true);
+      expect(await Promise.race([garbleLogin(), ended])).toBe(true);
+      const arrived = async () => {
+        while (service.journal.interactions.count() === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+        return 'arrived';
+      };
+      expect(await Promise.race([arrived(), ended])).toBe('arrived');
+      expect([...service.iterateInteractions()].map((r) => r.messageId)).toEqual(['watched@client.example']);
+      handle.stop();
+      await handle.result;
     } finally {
       await service.close();
       await proxy.close();

@@ -7,6 +7,7 @@ import { adoptWriteGate, WriteGate } from '../util/write-gate.js';
 import type { SyncEvent } from './imap/account-sync.js';
 import { Indexer } from './indexer.js';
 import type { SyncAccountResult } from './progress.js';
+import { endsWatch } from './retry.js';
 
 /**
  * Every source stores through the same path (SyncRepo.storeLetter); they differ only in how they read a server.
@@ -87,7 +88,14 @@ export async function runSync(
     // Accounts sync one after another: they share the index workers, which already use every core.
     // Letters listed by an earlier, interrupted run are indexed too.
     indexer.kick();
-    for (const job of jobs) results.push(await (await sources[job.account.protocol]()).sync(base(job)));
+    for (const job of jobs) {
+      try {
+        results.push(await (await sources[job.account.protocol]()).sync(base(job)));
+      } catch (error) {
+        // A watch started while the link is down or garbling still starts: its own passes retry with backoff.
+        if (!request.watch || !(error instanceof InterlogError) || endsWatch(error)) throw error;
+      }
+    }
     await indexer.drain();
     if (request.watch) {
       await Promise.all([

@@ -1,5 +1,6 @@
 import type { AccountRecord } from '../db/accounts-repo.js';
 import type { Journal } from '../db/journal.js';
+import type { InterlogError } from '../errors.js';
 import { backoffDelay, sleep } from '../util/backoff.js';
 import type { SyncEvent } from './imap/account-sync.js';
 import type { SyncAccountResult } from './progress.js';
@@ -52,4 +53,14 @@ export async function syncWithRetries(
       await sleep(delayMs, o.signal);
     }
   }
+}
+
+/**
+ * Whether a failure ends a watch. A one-shot sync gives up on an answer it cannot read, but a watch is meant to
+ * run for weeks: one garbled byte from a flaky link must not stop it (and, with it, every account and the sender
+ * of that run). Such failures are retried with backoff and stay visible on the account until a pass succeeds; a
+ * refused password or certificate still stops the watch, since only the user can fix those.
+ */
+export function endsWatch(failure: InterlogError): boolean {
+  return !failure.transient && failure.kind !== 'protocol';
 }

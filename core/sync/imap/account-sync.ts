@@ -5,7 +5,7 @@ import { InterlogError } from '../../errors.js';
 import { backoffDelay, sleep } from '../../util/backoff.js';
 import type { Indexer } from '../indexer.js';
 import type { SyncAccountResult, SyncFolderResult, SyncProgress } from '../progress.js';
-import { syncWithRetries } from '../retry.js';
+import { endsWatch, syncWithRetries } from '../retry.js';
 import { connectImap, imapError } from './connect.js';
 import { discoverFolders } from './discover.js';
 import { syncFolder } from './folder-sync.js';
@@ -117,7 +117,7 @@ export async function watchImapAccount(o: WatchOptions): Promise<void> {
       if (o.signal?.aborted) return;
       const failure = imapError(error, o.account);
       o.journal.accounts.recordSyncResult(o.account.id, failure.message);
-      if (!failure.transient) throw failure;
+      if (endsWatch(failure)) throw failure;
       failures++;
       const delayMs = backoffDelay(failures, o.backoffBaseMs);
       o.onEvent?.({ type: 'retry', account: o.account.name, reason: failure.message, delayMs, attempt: failures });

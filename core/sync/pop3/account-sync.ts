@@ -8,7 +8,7 @@ import type { SyncEvent } from '../imap/account-sync.js';
 import { LARGE_MESSAGE } from '../imap/folder-sync.js';
 import type { Indexer } from '../indexer.js';
 import type { SyncAccountResult, SyncFolderResult } from '../progress.js';
-import { syncWithRetries } from '../retry.js';
+import { endsWatch, syncWithRetries } from '../retry.js';
 import { Pop3Error } from './client.js';
 import { connectPop3, type Pop3Session, pop3Error } from './connect.js';
 import { listMaildrop, type MaildropEntry, pipelineDepth } from './maildrop.js';
@@ -84,7 +84,7 @@ export async function watchPop3Account(o: Pop3WatchOptions): Promise<void> {
       }
     } catch (error) {
       if (o.signal?.aborted) return;
-      if (!pop3Error(error, o.account).transient) throw error;
+      if (endsWatch(pop3Error(error, o.account))) throw error;
     }
   }
 }
