@@ -157,14 +157,18 @@ export class InteractionsRepo {
       .map((row) => this.toRecord(row));
   }
 
-  /** Full-text search: every word must match (as a prefix), best matches first. */
+  /**
+   * Full-text search: every word must match (as a prefix), newest first, as a mail journal is read. Ranking by
+   * relevance (bm25) scores every match before the limit: 1-2 s for a common word in 100,000 interactions, and
+   * 16 s with real letter bodies (bench:large), where the date order takes tens of milliseconds.
+   */
   search(text: string, limit = 50): InteractionRecord[] {
     const query = toFtsQuery(text);
     if (!query) return [];
     return this.db
       .prepare<[string, number], Row>(
-        `${SELECT} JOIN (SELECT rowid, rank FROM interactions_fts WHERE interactions_fts MATCH ? ORDER BY rank LIMIT ?) hit
-           ON hit.rowid = i.id ORDER BY hit.rank`,
+        `${SELECT} WHERE i.id IN (SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH ?)
+         ORDER BY i.date DESC, i.id DESC LIMIT ?`,
       )
       .all(query, limit)
       .map((row) => this.toRecord(row));

@@ -1,0 +1,43 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { emptyParsedMessage } from '../mail/types.js';
+import { importLetter } from '../sync/import-letter.js';
+import { Journal } from './journal.js';
+
+let dir: string;
+let journal: Journal;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'interlog-interactions-'));
+  journal = Journal.open(path.join(dir, 'journal.db'));
+});
+afterEach(() => {
+  journal.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function letter(id: string, date: string, subject: string): Buffer {
+  return Buffer.from(
+    [`From: client@stroy.example`, `Subject: ${subject}`, `Date: ${date}`, `Message-ID: <${id}>`, '', subject].join(
+      '\r\n',
+    ),
+  );
+}
+
+describe('full-text search', () => {
+  it('finds every word as a prefix and lists the newest letters first, whatever order they arrived in', () => {
+    importLetter(journal, letter('b', 'Wed, 06 Mar 2024 10:00:00 +0000', 'Поставка арматуры, счёт'));
+    importLetter(journal, letter('c', 'Thu, 07 Mar 2024 10:00:00 +0000', 'Поставки бетона'));
+    importLetter(journal, letter('a', 'Tue, 05 Mar 2024 10:00:00 +0000', 'Поставка арматуры'));
+    importLetter(journal, letter('d', 'Fri, 08 Mar 2024 10:00:00 +0000', 'Акт сверки'));
+    journal.index.commit(
+      journal.index.pending(10).map((task) => ({ task, parsed: emptyParsedMessage('2024-03-05T10:00:00.000Z') })),
+    );
+    const found = (text: string, limit?: number) => journal.interactions.search(text, limit).map((r) => r.messageId);
+    expect(found('поставк')).toEqual(['c', 'b', 'a']);
+    expect(found('поставка арматур')).toEqual(['b', 'a']);
+    expect(found('поставк', 2)).toEqual(['c', 'b']);
+    expect(found('нет такого')).toEqual([]);
+  });
+});
