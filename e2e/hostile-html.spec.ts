@@ -172,6 +172,12 @@ function bodyAttacks(r: string): Attack[] {
     { name: 'img data:image/svg+xml', html: `<img src="data:image/svg+xml;base64,${scriptDocument('svg-data')}">` },
     { name: 'img javascript:', html: `<img src="javascript:${run('img-js')}">` },
     { name: 'relative img against <base>', html: '<img src="relative.png" alt="relative">' },
+    // "http:" without slashes is relative to a base of the same scheme: the app's own origin in the browser host.
+    { name: 'img http: without slashes', html: '<img src="http:/api/events?from=letter" alt="own origin">' },
+    {
+      name: 'a https: without slashes',
+      html: '<p><a href="https:/evil.example/x">link: https without slashes</a></p>',
+    },
     { name: 'video poster', html: `<video poster="${r}/poster.png" src="${r}/video.mp4" autoplay></video>` },
     { name: 'audio autoplay', html: `<audio src="${r}/audio.mp3" autoplay></audio>` },
     { name: 'table background', html: `<table background="${r}/table-background.png"><tr><td>t</td></tr></table>` },
@@ -242,6 +248,8 @@ function styleAndSvgAttacks(r: string): Attack[] {
 
 /** The remote paths an <img src> asks for: the only ones "Show images" may fetch. */
 const IMAGE_PATHS = ['/img-upper.png', '/pixel.gif', '/photo.png'];
+/** Every remote image of the body letter as the sanitizer writes it: "http:/api/…" becomes a host of its own. */
+const remoteImages = (r: string) => [...IMAGE_PATHS.map((p) => `${r}${p}`), 'http://api/events?from=letter'].sort();
 
 function hostileLetters(r: string) {
   const head = headAttacks(r);
@@ -559,7 +567,9 @@ test.describe('hostile HTML in the reading pane', () => {
     seen.watchNavigation();
     const before = await appState(page);
     await read(page, 'Hostile: body');
-    await expect(page.locator('.blocked-images')).toContainText(`${IMAGE_PATHS.length} remote images are blocked`);
+    await expect(page.locator('.blocked-images')).toContainText(
+      `${remoteImages(tracker.origin).length} remote images are blocked`,
+    );
     expect(tracker.hits).toEqual([]);
 
     await page.getByRole('button', { name: 'Show images' }).click();
@@ -569,16 +579,18 @@ test.describe('hostile HTML in the reading pane', () => {
     await frame.waitForLoadState('load');
     const inside = (await frame.evaluate(INSPECT_LETTER)) as { images: string[]; pwned: unknown };
     expect(inside.pwned).toBeNull();
-    expect(inside.images.sort()).toEqual(IMAGE_PATHS.map((p) => `${tracker.origin}${p}`).sort());
+    expect(inside.images.sort()).toEqual(remoteImages(tracker.origin));
     await page.screenshot({ path: path.join(SCREENS, 'hostile-images-shown.png') });
     await page.waitForTimeout(1_000);
 
-    // The letter's frame fetched images from the sender's server, one each, and nothing else from anywhere.
+    // The letter's frame asked for its images, one each, and nothing else from anywhere: not the app's own API,
+    // which "http:/api/events" would have reached, relative to the app's address.
     const escaped = seen.escaped();
     expect(escaped.map((r) => `${r.type} ${r.url}`).sort()).toEqual(
-      IMAGE_PATHS.map((p) => `image ${tracker.origin}${p}`).sort(),
+      remoteImages(tracker.origin).map((u) => `image ${u}`),
     );
     expect([...tracker.hits].sort()).toEqual([...IMAGE_PATHS].sort());
+    expect(seen.refused).toEqual(['http://api/events?from=letter']);
     expect(await appState(page)).toEqual(before);
     expect(seen.dialogs).toEqual([]);
     expect(seen.xss).toEqual([]);
@@ -792,11 +804,12 @@ test.describe("the sanitizer's output as Chromium parses it", () => {
     const allowList = { tags: TAGS, globals: [...GLOBAL_ATTRIBUTES] };
     // Parsed as the letter's frame parses it (scripting off), into a document that loads nothing. One round trip
     // per batch: the browser answers with what it found off the list in each letter.
-    const violations = (letters: string[]) =>
+    const violations = (letters: string[], remoteImages: boolean) =>
       page.evaluate(
-        `(({ letters, tags, globals }) => letters.map((html) => {
+        `(({ letters, remoteImages, tags, globals }) => letters.map((html) => {
           const doc = new DOMParser().parseFromString('<!doctype html><body>' + html, 'text/html');
           const bad = [];
+          const protocolOf = (url) => { try { return new URL(url).protocol; } catch { return ''; } };
           if (doc.head.children.length) bad.push('head: ' + doc.head.innerHTML);
           for (const el of doc.body.querySelectorAll('*')) {
             const name = el.localName;
@@ -809,10 +822,13 @@ test.describe("the sanitizer's output as Chromium parses it", () => {
               if (!globals.includes(attribute) && !tags[name].includes(attribute) && !linkOnly) {
                 bad.push(name + ' ' + attribute);
               } else if (attribute === 'href') {
-                let scheme = '';
-                try { scheme = new URL(value).protocol; } catch {}
-                if (!['http:', 'https:', 'mailto:'].includes(scheme)) bad.push('href ' + value);
-              } else if (attribute === 'src' && !/^data:image\\/(png|gif|jpeg|jpg|webp|bmp);base64,/i.test(value)) {
+                const scheme = protocolOf(value);
+                // A web address without "//" would be relative to the app's own address.
+                if (!['http:', 'https:', 'mailto:'].includes(scheme) || (scheme !== 'mailto:' && !/^https?:\\/\\//i.test(value))) {
+                  bad.push('href ' + value);
+                }
+              } else if (attribute === 'src' && !/^data:image\\/(png|gif|jpeg|jpg|webp|bmp);base64,/i.test(value) &&
+                  !(remoteImages && /^https?:\\/\\//i.test(value))) {
                 bad.push('src ' + value);
               } else if (attribute === 'target' && value !== '_blank') {
                 bad.push('target ' + value);
@@ -822,7 +838,7 @@ test.describe("the sanitizer's output as Chromium parses it", () => {
             }
           }
           return bad;
-        }))(${JSON.stringify({ letters, ...allowList })})`,
+        }))(${JSON.stringify({ letters, remoteImages, ...allowList })})`,
       ) as Promise<string[][]>;
 
     const seed = Number(process.env.FC_SEED ?? Date.now() % 2 ** 31);
@@ -834,18 +850,27 @@ test.describe("the sanitizer's output as Chromium parses it", () => {
       ),
     ];
     const failures: Array<{ input: string; output: string; found: string[] }> = [];
-    for (let from = 0; from < inputs.length; from += 500) {
-      const batch = inputs.slice(from, from + 500).map((input) => ({ input, output: sanitizeHtml(input).html }));
-      const found = await violations(batch.map((b) => b.output));
-      found.forEach((list, i) => {
-        if (list.length) failures.push({ ...(batch[i] as { input: string; output: string }), found: list });
-      });
+    // Both ways a letter is shown: remote images blocked, and after "Show images".
+    for (const remoteImages of [false, true]) {
+      for (let from = 0; from < inputs.length; from += 500) {
+        const batch = inputs
+          .slice(from, from + 500)
+          .map((input) => ({ input, output: sanitizeHtml(input, { remoteImages }).html }));
+        const found = await violations(
+          batch.map((b) => b.output),
+          remoteImages,
+        );
+        found.forEach((list, i) => {
+          if (list.length) failures.push({ ...(batch[i] as { input: string; output: string }), found: list });
+        });
+      }
     }
     // The shortest failing letter is the one to read first.
     failures.sort((a, b) => a.input.length - b.input.length);
     expect(failures.slice(0, 3), `seed ${seed}`).toEqual([]);
     console.log(
-      `sanitizer output parsed by Chromium: ${inputs.length} letters (the attacks and generated ones, seed ${seed}), nothing off the allow-list`,
+      `sanitizer output parsed by Chromium: ${inputs.length} letters (the attacks and generated ones, seed ${seed}), ` +
+        'with and without remote images, nothing off the allow-list',
     );
   });
 });

@@ -116,13 +116,13 @@ describe('sanitizeHtml', () => {
     );
     expect(output).toBe(
       '<div>d</div><img src="data:image/png;base64,iVBORw0KGgo=">' +
-        '<a href="https://ok.example" target="_blank" rel="noopener noreferrer">a</a>',
+        '<a href="https://ok.example/" target="_blank" rel="noopener noreferrer">a</a>',
     );
   });
 
   it('takes the first of two same-named attributes, as a browser does', () => {
     expect(clean('<a href="https://ok.example" href="javascript:alert(1)">a</a>')).toContain(
-      'href="https://ok.example"',
+      'href="https://ok.example/"',
     );
     expect(clean('<a href="javascript:alert(1)" href="https://ok.example">a</a>')).not.toContain('href=');
   });
@@ -141,8 +141,21 @@ describe('sanitizeHtml', () => {
     expect(shown.blockedImages).toBe(0);
     expect(shown.html).toBe(
       '<img src="https://tracker.example/open.gif?u=1" width="1" height="1">' +
-        '<img src="https://cdn.example/logo.png" alt="Logo"><img src="HTTP://cdn.example/a.png">',
+        '<img src="https://cdn.example/logo.png" alt="Logo"><img src="http://cdn.example/a.png">',
     );
+  });
+
+  it('writes web addresses out whole, so that none is relative to the app showing the letter', () => {
+    // "http:/api/events" has no "//": against the browser host's http://127.0.0.1 it would fetch the app's own API.
+    expect(clean('<img src="http:/api/events">', true)).toBe('<img src="http://api/events">');
+    expect(sanitizeHtml('<img src="http:/api/events">').blockedImages).toBe(1);
+    expect(clean('<img src="https:\\\\cdn.example\\a.png">', true)).toBe('<img src="https://cdn.example/a.png">');
+    expect(clean('<a href="https:evil.example/x">l</a>')).toBe(
+      '<a href="https://evil.example/x" target="_blank" rel="noopener noreferrer">l</a>',
+    );
+    // No host, no image: the browser would not fetch it either.
+    expect(clean('<img src="https://">', true)).toBe('');
+    expect(clean('<a href="http://">l</a>')).toBe('<a target="_blank" rel="noopener noreferrer">l</a>');
   });
 
   it('keeps inline raster images (cid: parts mailparser turned into data: URLs) but not SVG ones', () => {

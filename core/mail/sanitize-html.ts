@@ -337,7 +337,8 @@ function writeStartTag(tag: StartTag, options: SanitizeOptions): { html: string;
     } else if (name === 'href') {
       const url = cleanUrl(raw);
       const scheme = SCHEME.exec(url)?.[1]?.toLowerCase();
-      if (scheme && LINK_SCHEMES.has(scheme)) kept.push([name, url]);
+      const link = scheme === 'mailto' ? url : scheme && LINK_SCHEMES.has(scheme) ? webUrl(url) : null;
+      if (link !== null) kept.push([name, link]);
     } else if (name === 'src') {
       const image = imageSource(raw, options);
       if (image.blocked) blocked = true;
@@ -362,6 +363,20 @@ function cleanUrl(raw: string): string {
   return raw.replace(/^[\u0000-\u0020]+|[\u0000-\u0020]+$/g, '').replace(/[\t\n\r]/g, '');
 }
 
+/**
+ * An http(s) URL written out whole, as the URL parser reads it on its own. "http:/api/events" or "https:x" has no
+ * "//" and is relative to a base of the same scheme, which in the letter's frame is the app itself (the browser
+ * host is http://127.0.0.1): written back as "http://api/events", it can only mean a remote server. Null when the
+ * URL does not parse (no host, a bad port): a browser would not fetch it either.
+ */
+function webUrl(url: string): string | null {
+  try {
+    return new URL(url).href;
+  } catch {
+    return null;
+  }
+}
+
 function imageSource(raw: string, options: SanitizeOptions): { url: string | null; blocked: boolean } {
   let url = cleanUrl(raw);
   if (IMAGE_DATA_URL.test(url)) return { url, blocked: false };
@@ -369,7 +384,9 @@ function imageSource(raw: string, options: SanitizeOptions): { url: string | nul
   if (url.startsWith('//')) url = `https:${url}`;
   const scheme = SCHEME.exec(url)?.[1]?.toLowerCase();
   if (scheme === 'http' || scheme === 'https') {
-    return options.remoteImages ? { url, blocked: false } : { url: BLOCKED_IMAGE, blocked: true };
+    const absolute = webUrl(url);
+    if (absolute === null) return { url: null, blocked: false };
+    return options.remoteImages ? { url: absolute, blocked: false } : { url: BLOCKED_IMAGE, blocked: true };
   }
   // cid: links mailparser could not resolve, relative paths, other schemes: nothing to show.
   return { url: null, blocked: false };
