@@ -127,8 +127,14 @@ export class InteractionsRepo {
   ): InteractionRecord[] {
     const { clause, params } = filterClause(options);
     const order = options.order === 'oldest' ? 'i.date, i.id' : 'i.date DESC, i.id DESC';
+    // The page's ids first, then their rows: an OFFSET skips entries of the date index alone (a page at the end
+    // of 100,000 costs under a millisecond) instead of joining every skipped row (a fifth of a second).
+    const chains = options.subjectId === undefined ? '' : 'LEFT JOIN chains c ON c.id = i.chain_id';
     return this.db
-      .prepare<Array<number | string>, Row>(`${SELECT} ${clause} ORDER BY ${order} LIMIT ? OFFSET ?`)
+      .prepare<Array<number | string>, Row>(
+        `${SELECT} WHERE i.id IN (SELECT i.id FROM interactions i ${chains} ${clause} ORDER BY ${order} LIMIT ? OFFSET ?)
+         ORDER BY ${order}`,
+      )
       .all(...params, options.limit, options.offset ?? 0)
       .map((row) => this.toRecord(row));
   }
