@@ -221,6 +221,7 @@ export function InteractionList() {
           activeId={selectedId === null ? undefined : `interaction-${selectedId}`}
           onKeyDown={onKeyDown}
           label={t('interactions')}
+          resetKey={`${list.query}\n${list.order}\n${JSON.stringify(list.filter)}`}
         />
       )}
     </section>

@@ -15,6 +15,8 @@ export interface VirtualListProps {
   activeId?: string | undefined;
   onKeyDown?(event: KeyboardEvent<HTMLDivElement>, visibleRows: number): void;
   label: string;
+  /** When this changes the rows are another list (a search, a filter), shown from its top. */
+  resetKey?: string;
 }
 
 /**
@@ -31,6 +33,7 @@ export function VirtualList({
   activeId,
   onKeyDown,
   label,
+  resetKey,
 }: VirtualListProps) {
   const viewport = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
@@ -44,6 +47,14 @@ export function VirtualList({
     observer.observe(element);
     return () => observer.disconnect();
   }, []);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: resetKey is the trigger, not an input
+  useLayoutEffect(() => {
+    const element = viewport.current;
+    if (!element) return;
+    element.scrollTop = 0;
+    setScrollTop(0);
+  }, [resetKey]);
 
   const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
   const last = Math.min(count, Math.ceil((scrollTop + height) / rowHeight) + overscan);
@@ -69,6 +80,7 @@ export function VirtualList({
         key={index}
         className="vlist-row"
         role="presentation"
+        data-index={index}
         style={{ transform: `translateY(${index * rowHeight}px)`, height: rowHeight }}
       >
         {renderRow(index)}
