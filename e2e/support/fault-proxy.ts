@@ -201,8 +201,9 @@ class Scanner {
     for (let i = 0; i < chunk.length; i++) {
       const byte = chunk[i] as number;
       pushByte(spans, i, byte === 0x0d || byte === 0x0a ? 'other' : 'text');
-      if (this.downLineStart && this.smtpDataAsked) {
-        this.smtpInBody = byte === 0x33 && chunk.subarray(i, i + 3).toString() === '354';
+      // With PIPELINING the answers to MAIL and RCPT come first; the body starts once DATA is answered 354.
+      if (this.downLineStart && this.smtpDataAsked && chunk.subarray(i, i + 3).toString() === '354') {
+        this.smtpInBody = true;
         this.smtpDataAsked = false;
         this.smtpBodyOffset = 0;
         this.smtpTail = '\r\n';
