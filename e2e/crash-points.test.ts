@@ -26,6 +26,8 @@ import {
   shuffled,
   snapshot,
   syncInKillableWorker,
+  unindexedIn,
+  whenIndexed,
   whenPacksGrow,
 } from './support/crash-kit.js';
 import { type DovecotServer, dovecotAvailable, startDovecot } from './support/dovecot.js';
@@ -37,13 +39,13 @@ const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
 const PASSWORD = 'secret';
 const ME = 'me@crash.test';
 const ACCOUNT = 'Mail';
-const INITIAL = 150;
-const LATER = 60;
-const SENT_INITIAL = 30;
+const INITIAL = 120;
+const LATER = 50;
+const SENT_INITIAL = 25;
 const SENT_LATER = 10;
 const MB = 1024 * 1024;
 /** Attachments that make letters of a few MB (killed mid-literal) and one above the 8 MB streaming limit. */
-const LARGE: Record<number, number> = { 40: 2 * MB, 100: 2 * MB, 70: 6 * MB, 170: 2 * MB, 190: 6 * MB };
+const LARGE: Record<number, number> = { 40: 2 * MB, 70: 6 * MB, 100: 2 * MB, 140: 3 * MB };
 
 type Mode = 'imap' | 'pop3-leave' | 'pop3-delete';
 const MODES: Mode[] = ['imap', 'pop3-leave', 'pop3-delete'];
@@ -56,7 +58,7 @@ const dateOf = (minutes: number) =>
 function order(i: number): SeedMessage & { messageId: string } {
   const own = i % 10 === 9;
   const client = `client${i % 37}@example.com`;
-  const size = 1500 + ((i * 7919) % 24_000);
+  const size = 1000 + ((i * 7919) % 12_000);
   const basis =
     i === INITIAL + 1
       ? 'reply-0@crash.test'
@@ -129,8 +131,8 @@ function delivery(mode: Mode, phase: 'initial' | 'incremental') {
 
 interface CrashPoint {
   killer: 'cli' | 'worker' | 'stop';
-  moment:
-    | { kind: 'time'; ms: number }
+  moment: /** A share of the time an uninterrupted run took for the work still left (see `crashAt`). */
+    | { kind: 'time'; share: number }
     | { kind: 'bytes'; share: number }
     | { kind: 'line'; nth: number }
     /** Just before the DELE of this share of the letters on the server. */
@@ -140,7 +142,7 @@ interface CrashPoint {
 const describePoint = ({ killer, moment: m }: CrashPoint) =>
   `${killer} ${
     m.kind === 'time'
-      ? `at ${m.ms} ms`
+      ? `at ${Math.round(m.share * 100)}% of the time left`
       : m.kind === 'bytes'
         ? `at ${Math.round(m.share * 100)}% of the bytes left`
         : m.kind === 'line'
@@ -149,28 +151,38 @@ const describePoint = ({ killer, moment: m }: CrashPoint) =>
   }`;
 
 /**
- * Points in the byte stream first, in random order (each a share of what is still to come, so each lands
- * mid-transfer however far the earlier kills got), then the moments a folder is listed and, for a deleting POP3
- * account, a random DELE; last, times over the length of an uninterrupted run, which land in whatever is left
- * (mostly indexing) or find the run already done.
+ * Moments in time and in the byte stream, in random order: each is drawn over what is still left to do when its
+ * run starts, so it lands mid-run however far the earlier kills got. For IMAP the moment INBOX is listed comes
+ * first (Sent and the indexing are then left); for POP3 the moment the maildrop is listed comes last, and for a
+ * deleting account a random DELE before it.
  */
-function crashPoints(random: () => number, referenceMs: number, mode: Mode): CrashPoint[] {
-  const time = (killer: CrashPoint['killer']): CrashPoint => ({
-    killer,
-    moment: { kind: 'time', ms: Math.round(random() * referenceMs) },
-  });
+function crashPoints(random: () => number, mode: Mode): CrashPoint[] {
+  const time = (killer: CrashPoint['killer']): CrashPoint => ({ killer, moment: { kind: 'time', share: random() } });
   const bytes = (killer: CrashPoint['killer']): CrashPoint => ({
     killer,
     moment: { kind: 'bytes', share: 0.05 + 0.9 * random() },
   });
+  const listed: CrashPoint = { killer: 'cli', moment: { kind: 'line', nth: 1 } };
+  const mixed = shuffled(
+    [
+      time('cli'),
+      time('cli'),
+      time('stop'),
+      bytes('cli'),
+      bytes('cli'),
+      bytes('cli'),
+      bytes('worker'),
+      bytes('worker'),
+    ],
+    random,
+  );
+  if (mode === 'imap') return [listed, ...mixed];
   return [
-    ...shuffled([bytes('cli'), bytes('cli'), bytes('cli'), bytes('worker'), bytes('worker')], random),
-    { killer: 'cli', moment: { kind: 'line', nth: 1 } },
-    ...(mode === 'imap' ? [{ killer: 'cli', moment: { kind: 'line', nth: 2 } } satisfies CrashPoint] : []),
+    ...mixed,
     ...(mode === 'pop3-delete'
       ? [{ killer: 'cli', moment: { kind: 'dele', share: random() } } satisfies CrashPoint]
       : []),
-    ...shuffled([time('cli'), time('cli'), time('stop')], random),
+    listed,
   ];
 }
 
@@ -192,6 +204,8 @@ describe.skipIf(!available.ok)(`crash points${available.ok ? '' : ` (skipped: ${
   const random = seededRandom(SEED);
 
   const dbOf = (user: string) => path.join(dir, `${user}.db`);
+  /** How long `interlog` takes to start and open a journal, before any sync work. */
+  let cliStartupMs = 0;
 
   beforeAll(async () => {
     console.log(`crash points: seed ${SEED} (CRASH_SEED=${SEED} replays these kill points)`);
@@ -203,6 +217,11 @@ describe.skipIf(!available.ok)(`crash points${available.ok ? '' : ` (skipped: ${
       pop3: true,
     });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'interlog-crash-'));
+    for (let i = 0; i < 2; i++) {
+      const started = performance.now();
+      expect((await runCli(['--db', path.join(dir, 'startup.db'), 'account', 'list'])).code).toBe(0);
+      cliStartupMs = Math.round(performance.now() - started);
+    }
     for (const mode of MODES) {
       if (mode === 'imap') continue;
       taps.set(
@@ -294,7 +313,7 @@ describe.skipIf(!available.ok)(`crash points${available.ok ? '' : ` (skipped: ${
       const id = (messageId: string) => ids.get(messageId) as number;
       const site = await service.createSubject({ name: 'Стройка' });
       await service.setSubject({ interactionId: id('order-2@example.com'), subjectId: site.id });
-      const controlled = ['order-149@example.com', 'order-139@example.com', 'reply-0@crash.test'].filter((m) =>
+      const controlled = ['order-119@example.com', 'order-109@example.com', 'reply-0@crash.test'].filter((m) =>
         ids.has(m),
       );
       expect((await service.control({ ids: controlled.map(id) })).changed).toHaveLength(controlled.length);
@@ -353,15 +372,34 @@ describe.skipIf(!available.ok)(`crash points${available.ok ? '' : ` (skipped: ${
   async function referenceRun(mode: Mode, phase: 'initial' | 'incremental') {
     const db = dbOf(userOf(mode, 'reference'));
     const started = performance.now();
-    const run = await runCli(['--db', db, 'sync']);
+    let listedMs = 0;
+    const run = await runCli(['--db', db, 'sync'], {
+      onStderr: () => {
+        listedMs = Math.round(performance.now() - started);
+      },
+    });
     const ms = Math.round(performance.now() - started);
+    if (process.env.CRASH_VERBOSE)
+      console.log(`${mode} ${phase} reference: ${ms} ms, last progress line at ${listedMs} ms`);
     expect(run.stderr).not.toMatch(/interlog:/);
     expect(run.code).toBe(0);
     references.set(`${mode} ${phase}`, { snapshot: snapshot(db), ms });
   }
 
   /** Kills one run at the point; returns whether the kill came before the run ended by itself. */
-  async function crashAt(mode: Mode, point: CrashPoint, expected: Map<string, number>): Promise<boolean> {
+  /**
+   * Kills one run at the point. Returns whether the kill came before the run ended by itself, and the point as
+   * it was resolved. A moment in time is the CLI's start-up plus a draw over the rest of the reference run,
+   * scaled by the share of the phase's bytes still to receive (at least a tenth, for the indexing left). A point
+   * in the byte stream with nothing left to receive becomes a point in the indexing (a share of the letters left
+   * to index), or a moment in time when nothing is left at all.
+   */
+  async function crashAt(
+    mode: Mode,
+    point: CrashPoint,
+    work: { expected: Map<string, number>; phaseBytes: number; referenceMs: number },
+  ): Promise<{ landed: boolean; description: string }> {
+    const { expected } = work;
     const user = userOf(mode, 'killed');
     const db = dbOf(user);
     const present = new Set(messageIdsIn(db));
@@ -370,9 +408,21 @@ describe.skipIf(!available.ok)(`crash points${available.ok ? '' : ` (skipped: ${
     const cancel = new AbortController();
     const m = point.moment;
     let onStderr: ((text: string) => void) | undefined;
-    if (m.kind === 'time') {
-      const timer = setTimeout(trigger.resolve, m.ms);
+    /** The point as it was resolved for this run. */
+    let description = describePoint(point);
+    const unindexed = left === 0 && m.kind === 'bytes' ? unindexedIn(db) : 0;
+    if (m.kind === 'time' || (m.kind === 'bytes' && left === 0 && unindexed === 0)) {
+      // The CLI first starts up (start-up is measured alone); the rest of the run scales with what is left.
+      const startup = point.killer === 'cli' ? cliStartupMs : 0;
+      const share = Math.min(1, Math.max(0.1, left / work.phaseBytes));
+      const ms = Math.round(startup + m.share * Math.max(0, work.referenceMs - cliStartupMs) * share);
+      description = `${point.killer} at ${ms} ms${m.kind === 'bytes' ? ' (nothing left to receive or index)' : ''}`;
+      const timer = setTimeout(trigger.resolve, ms);
       cancel.signal.addEventListener('abort', () => clearTimeout(timer));
+    } else if (m.kind === 'bytes' && left === 0) {
+      const count = Math.max(1, Math.ceil(m.share * unindexed));
+      description = `${point.killer} after ${count} of ${unindexed} letters left to index (nothing left to receive)`;
+      void whenIndexed(db, count, cancel.signal).then(trigger.resolve);
     } else if (m.kind === 'bytes') {
       void whenPacksGrow(db, Math.max(1, Math.floor(m.share * left)), cancel.signal).then(trigger.resolve);
     } else if (m.kind === 'line') {
@@ -435,14 +485,14 @@ describe.skipIf(!available.ok)(`crash points${available.ok ? '' : ` (skipped: ${
     }
     // Whatever the moment: nothing doubled, and (POP3) nothing gone from the server that the journal lacks.
     const after = messageIdsIn(db);
-    expect(new Set(after).size, `${describePoint(point)}: a letter is doubled`).toBe(after.length);
+    expect(new Set(after).size, `${description}: a letter is doubled`).toBe(after.length);
     if (mode !== 'imap') {
       const kept = new Set(after);
       const stillThere = onServer(user);
       const lost = [...expected.keys()].filter((id) => !stillThere.has(id) && !kept.has(id));
-      expect(lost, `${describePoint(point)}: deleted from the server before the journal had it`).toEqual([]);
+      expect(lost, `${description}: deleted from the server before the journal had it`).toEqual([]);
     }
-    return landed;
+    return { landed, description };
   }
 
   async function crashScenario(mode: Mode, phase: 'initial' | 'incremental') {
@@ -455,19 +505,29 @@ describe.skipIf(!available.ok)(`crash points${available.ok ? '' : ` (skipped: ${
         for (const l of letters) expected.set(l.messageId, l.raw.length);
       if (p === phase) break;
     }
-    const points = crashPoints(random, reference.ms, mode);
+    const phaseBytes = Object.values(delivery(mode, phase))
+      .flat()
+      .reduce((n, l) => n + l.raw.length, 0);
+    const points = crashPoints(random, mode);
     const result: ScenarioResult = { scenario, points: points.length, landed: 0, passed: false };
     summary.push(result);
     const log: string[] = [];
     for (const point of points) {
       const started = performance.now();
-      const landed = await crashAt(mode, point, expected);
+      const { landed, description } = await crashAt(mode, point, {
+        expected,
+        phaseBytes,
+        referenceMs: reference.ms,
+      });
       if (landed) result.landed++;
       log.push(
-        `${describePoint(point)}${landed ? '' : ' (the run ended first)'} ${Math.round(performance.now() - started)} ms`,
+        `${description}${landed ? '' : ' (the run ended first)'}, ${Math.round(performance.now() - started)} ms`,
       );
     }
-    if (process.env.CRASH_VERBOSE) console.log(`${scenario} (reference ${reference.ms} ms):\n  ${log.join('\n  ')}`);
+    if (process.env.CRASH_VERBOSE)
+      console.log(
+        `${scenario} (reference ${reference.ms} ms, CLI start-up ${cliStartupMs} ms):\n  ${log.join('\n  ')}`,
+      );
     const user = userOf(mode, 'killed');
     const final = await runCli(['--db', dbOf(user), 'sync']);
     expect(final.stderr).not.toMatch(/interlog:/);
@@ -507,10 +567,11 @@ describe.skipIf(!available.ok)(`crash points${available.ok ? '' : ` (skipped: ${
         expect(reference).toHaveLength(INITIAL + LATER + (mode === 'imap' ? SENT_INITIAL + SENT_LATER : 0));
         // The run did what a user expects of it, so the comparison below compares something.
         const byId = new Map(reference.map((l) => [l.messageId, l]));
-        expect(byId.get('order-169@example.com')?.subject).toBe('Стройка');
-        expect(byId.get('order-149@example.com')?.controlClosed).toBe(true);
-        expect(byId.get('order-139@example.com')?.controlClosed).toBe(false);
+        expect(byId.get('order-130@example.com')?.subject).toBe('Стройка');
+        expect(byId.get('order-119@example.com')?.controlClosed).toBe(true);
+        expect(byId.get('order-109@example.com')?.controlClosed).toBe(false);
         expect(byId.get('order-5@example.com')?.subject).toBe('Поставки');
+        if (mode === 'imap') expect(byId.get('reply-0@crash.test')?.controlClosed).toBe(true);
         if (mode !== 'pop3-delete') expect(byId.get('order-7@example.com')?.goneFromServer).toBe(true);
         await crashScenario(mode, 'incremental');
       }, 300_000);

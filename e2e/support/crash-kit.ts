@@ -68,6 +68,35 @@ export function whenPacksGrow(dbFile: string, bytes: number, signal: AbortSignal
   });
 }
 
+/** Letters listed but not yet read by the index workers. */
+export function unindexedIn(dbFile: string): number {
+  const journal = Journal.open(dbFile);
+  try {
+    return journal.index.pendingCount();
+  } finally {
+    journal.close();
+  }
+}
+
+/**
+ * Resolves once `count` more letters are indexed: the sync is then in its indexing phase, which follows (or
+ * overlaps) the listing. Reads through a connection of its own while the sync writes, until `signal` aborts.
+ */
+export function whenIndexed(dbFile: string, count: number, signal: AbortSignal): Promise<void> {
+  const journal = Journal.open(dbFile, { readonly: true });
+  const start = journal.index.pendingCount();
+  return new Promise((resolve) => {
+    const timer = setInterval(() => {
+      const done = !signal.aborted && start - journal.index.pendingCount() >= count;
+      if (done || signal.aborted) {
+        clearInterval(timer);
+        journal.close();
+      }
+      if (done) resolve();
+    }, 5);
+  });
+}
+
 export type WorkerOutcome = 'killed' | 'done' | { failed: string };
 
 /**
