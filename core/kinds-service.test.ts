@@ -67,6 +67,8 @@ describe('kinds', () => {
       direction: 'out',
       basisId: letter,
       title: 'Call to Иван Петров',
+      // The list's correspondent column: the contact, since a call has no addresses.
+      party: 'Иван Петров',
     });
     expect(call.details).toMatchObject({
       phone: '+74951234567',
@@ -79,6 +81,7 @@ describe('kinds', () => {
     // The same number later finds the same contact.
     const again = await service.logCall({ direction: 'in', phone: '+74951234567' });
     expect(again.interaction.title).toBe('Call from +74951234567');
+    expect(again.interaction.party).toBe('Иван Петров');
     const contacts = await service.listContacts({ query: 'Иван' });
     expect(contacts.find((c) => c.phones.includes('+74951234567'))?.interactions).toBe(2);
   });
@@ -86,6 +89,8 @@ describe('kinds', () => {
   it('logs an SMS by hand with no provider, and refuses to send one without a provider', async () => {
     const sms = await service.logSms({ direction: 'out', phone: '+79001234567', text: 'Счёт отправлен на почту' });
     expect(sms.details).toMatchObject({ status: 'logged', body: 'Счёт отправлен на почту' });
+    // No contact name known: the number stands for the other side.
+    expect(sms.interaction.party).toBe('+79001234567');
     expect((await service.search({ text: 'счёт' })).map((r) => r.id)).toContain(sms.interaction.id);
     const message = await failsWith(service.sendSms({ phone: '+79001234567', text: 'hi' }), 'not-configured');
     expect(message).toMatch(/No SMS provider/);

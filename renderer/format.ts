@@ -36,10 +36,13 @@ export function addressText(a: Address): string {
   return a.name ? `${a.name} <${a.address}>` : a.address;
 }
 
-/** Who the interaction is with: the sender of an incoming letter, the first recipient of an outgoing one. */
+/**
+ * Who the interaction is with: the sender of an incoming letter, the first recipient of an outgoing one; for a
+ * call, SMS or meeting its contact or phone number.
+ */
 export function correspondent(r: InteractionRecord): string {
   const other = r.direction === 'in' ? r.from : (r.to[0] ?? r.cc[0] ?? null);
-  return other ? other.name || other.address : '';
+  return other ? other.name || other.address : (r.party ?? '');
 }
 
 export function fileSize(bytes: number, lang: Lang): string {

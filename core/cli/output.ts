@@ -11,8 +11,9 @@ export function writeOut(text: string): Promise<void> | undefined {
 export function interactionLine(r: InteractionRecord): string {
   const people = r.direction === 'out' ? r.to.map(formatAddress).join(', ') : r.from ? formatAddress(r.from) : '';
   // Calls, SMS and meetings keep their people as contacts, not addresses: the kind says what the line is.
-  const who = people
-    ? `${r.direction === 'out' ? 'to' : 'from'} ${people}`
+  const party = people || r.party;
+  const who = party
+    ? `${r.kind === 'email' ? '' : `${r.kind} `}${r.direction === 'out' ? 'to' : 'from'} ${party}`
     : `${r.kind}, ${r.direction === 'out' ? 'outgoing' : 'incoming'}`;
   const subject = r.subject ? `  [${r.subject.name}]` : '';
   // The same words as the reading pane's notice (mail/display-message.ts), so a search for them finds both.

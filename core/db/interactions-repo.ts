@@ -30,6 +30,8 @@ export interface InteractionRecord {
   onControl: boolean;
   controlDue: string | null;
   controlClosedAt: string | null;
+  /** Who a call, SMS, meeting or planned interaction is with: the contact's name, else the phone number. */
+  party: string | null;
 }
 
 /** Narrowing of a list: by subject, contact or chain (any combination). */
@@ -70,11 +72,16 @@ interface Row {
   on_control: number;
   control_due: string | null;
   control_closed_at: string | null;
+  party: string | null;
 }
 
 const SELECT = `SELECT i.id, i.kind, i.direction, i.date, i.title, i.preview, i.account_id, i.message_id AS message_row,
   m.message_id, m.from_address, m.from_name, m.recipients, m.parse_error, i.chain_id, i.basis_id, i.reviewed_at, i.review_after,
-  i.on_control, i.control_due, i.control_closed_at, bm.message_id AS basis_message_id, s.id AS subject_id, s.name AS subject_name
+  i.on_control, i.control_due, i.control_closed_at, bm.message_id AS basis_message_id, s.id AS subject_id, s.name AS subject_name,
+  CASE WHEN i.message_id IS NULL THEN COALESCE(
+    (SELECT NULLIF(ct.name, '') FROM interaction_contacts ic JOIN contacts ct ON ct.id = ic.contact_id
+      WHERE ic.interaction_id = i.id ORDER BY ic.role DESC LIMIT 1),
+    (SELECT d.phone FROM interaction_details d WHERE d.interaction_id = i.id)) END AS party
   FROM interactions i LEFT JOIN messages m ON m.id = i.message_id
   LEFT JOIN interactions b ON b.id = i.basis_id LEFT JOIN messages bm ON bm.id = b.message_id
   LEFT JOIN chains c ON c.id = i.chain_id LEFT JOIN subjects s ON s.id = c.subject_id`;
@@ -217,6 +224,7 @@ export class InteractionsRepo {
       onControl: row.on_control === 1 && row.control_closed_at === null,
       controlDue: row.control_due,
       controlClosedAt: row.control_closed_at,
+      party: row.party,
     };
   }
 }
