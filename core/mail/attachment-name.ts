@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { INVISIBLE } from './visible-text.js';
 
 /**
  * The longest name we write, in UTF-8 bytes. Most file systems allow 255 bytes (ext4, APFS) or 255 UTF-16 units
@@ -10,12 +11,6 @@ export const MAX_NAME_BYTES = 200;
 /** An extension longer than this is not one a program would dispatch on; it is cut like the rest of the name. */
 const MAX_EXTENSION = 16;
 
-/**
- * Characters a name never keeps. Control characters (C0, DEL, C1); the bidirectional controls (LRM, RLM, ALM,
- * LRE…RLO, LRI…PDI) that let "invoice\u202Etxt.exe" display as "invoiceexe.txt"; zero-width and line separators
- * and the BOM, which hide characters from the person reading the name.
- */
-const INVISIBLE = /[\p{Cc}\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/gu;
 /** Path separators and what Windows refuses in a name (":" also opens an NTFS alternate data stream). */
 const FORBIDDEN = /[<>:"/\\|?*]/g;
 /** DOS device names: a file called "CON.txt" or "com1.tar.gz" opens the device on Windows, whatever follows. */
