@@ -5,6 +5,7 @@ import {
   BrowserWindow,
   type IpcMainInvokeEvent,
   ipcMain,
+  Notification,
   protocol,
   type Session,
   safeStorage,
@@ -20,7 +21,18 @@ import { contentTypeOf, resolveStaticFile } from '../core/host/static-files.js';
 import { JournalService } from '../core/journal-service.js';
 import { FileSecretStore } from '../core/secrets/file-secret-store.js';
 import type { SecretStore } from '../core/secrets/secret-store.js';
+import type { SyncHandle } from '../core/sync/sync-host.js';
+import { backoffDelay } from '../core/util/backoff.js';
 import { externalUrl } from './external-url.js';
+import {
+  changesAccounts,
+  DueReminders,
+  loadNotified,
+  MailNotifier,
+  type Notice,
+  pickLanguage,
+  saveNotified,
+} from './notifier.js';
 import { SafeStorageSecretStore } from './safe-storage-secret-store.js';
 import { loadWindowState, rememberWindowState } from './window-state.js';
 
@@ -48,6 +60,7 @@ if (!app.requestSingleInstanceLock()) {
 function start(): void {
   let window: BrowserWindow | null = null;
   let service: JournalService | null = null;
+  let background: Background | null = null;
 
   app.on('second-instance', () => {
     if (!window) return;
@@ -63,7 +76,8 @@ function start(): void {
     // Stop the sync workers and close the journal before the process goes.
     event.preventDefault();
     closing = true;
-    void service.close().finally(() => app.quit());
+    const open = service;
+    void (background?.stop() ?? Promise.resolve()).finally(() => open.close().finally(() => app.quit()));
   });
 
   void app.whenReady().then(() => {
@@ -71,7 +85,9 @@ function start(): void {
     const userData = app.getPath('userData');
     fs.mkdirSync(userData, { recursive: true });
     const dbFile = path.join(userData, 'journal.db');
-    service = new JournalService({ dbFile, secrets: secretStore(userData, dbFile) });
+    // One clock for the journal's due list and the notifier's bursts; tests of notifier.ts move their own.
+    const clock = () => new Date();
+    service = new JournalService({ dbFile, secrets: secretStore(userData, dbFile), clock });
     const dispatcher = createDispatcher(service);
 
     // One handler for every method: the dispatcher validates the input against the method's schema.
@@ -82,7 +98,10 @@ function start(): void {
           error: { kind: 'unauthorized', message: 'Calls are taken only from the Interlog window.' },
         };
       }
-      return dispatcher.call(method, input);
+      return dispatcher.call(method, input).then((result) => {
+        if (changesAccounts(method, result)) background?.restart();
+        return result;
+      });
     });
     dispatcher.onEvent((event) => {
       if (window && !window.isDestroyed()) window.webContents.send(EVENT_CHANNEL, event);
@@ -91,6 +110,15 @@ function start(): void {
     window = createWindow(path.join(userData, 'window-state.json'));
     window.on('closed', () => {
       window = null;
+    });
+    const journal = service;
+    window.once('ready-to-show', () => {
+      background = runInBackground(journal, path.join(userData, 'reminders.json'), clock, () => {
+        if (!window || window.isDestroyed()) return;
+        if (window.isMinimized()) window.restore();
+        window.show();
+        window.focus();
+      });
     });
   });
 }
@@ -202,4 +230,138 @@ function secretStore(userData: string, dbFile: string): SecretStore {
     return new SafeStorageSecretStore(path.join(userData, 'secrets.sealed.json'), safeStorage);
   }
   return FileSecretStore.besideJournal(dbFile);
+}
+
+interface Background {
+  /** Starts the watch again over the accounts as they are now (one was added or changed). */
+  restart(): void;
+  stop(): Promise<void>;
+}
+
+/** A letter burst's newest letters are looked for among this many of the journal's newest. */
+const NEWEST = 200;
+const DUE_POLL_MS = 60_000;
+
+/**
+ * While the window is open: every account is watched (IDLE or polling) in the sync worker, new mail and due
+ * planned interactions become system notifications (what to say is decided in notifier.ts), and a click on one
+ * brings the window forward. The renderer has no event for selecting an interaction yet, so it is only focused.
+ */
+function runInBackground(
+  service: JournalService,
+  remindersFile: string,
+  clock: () => Date,
+  focus: () => void,
+): Background {
+  const lang = pickLanguage(app.getPreferredSystemLanguages());
+  const mail = new MailNotifier();
+  const reminders = new DueReminders(loadNotified(remindersFile));
+  // Electron drops a notification's click handler when the object is collected, so shown ones are kept until done.
+  const shown = new Set<Notification>();
+  let handle: SyncHandle | null = null;
+  let stopped = false;
+  let failures = 0;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let burstTimer: NodeJS.Timeout | undefined;
+  // Watermark updates and burst summaries read the journal in the order their events came.
+  let queue: Promise<unknown> = Promise.resolve();
+  const inOrder = (work: () => Promise<void>) => {
+    queue = queue.then(work).catch((error: unknown) => console.error('Interlog notifications:', error));
+  };
+  const newest = () => service.listInteractions({ kind: 'email', limit: NEWEST, order: 'newest' });
+  const accountIds = async (names: ReadonlySet<string>) =>
+    new Set((await service.listAccounts()).filter((a) => names.has(a.name)).map((a) => a.id));
+
+  const show = (notice: Notice) => {
+    if (!Notification.isSupported()) return;
+    const notification = new Notification({ title: notice.title, body: notice.body });
+    shown.add(notification);
+    notification.on('click', () => {
+      shown.delete(notification);
+      focus();
+    });
+    notification.on('close', () => shown.delete(notification));
+    notification.show();
+  };
+
+  const checkBurst = () => {
+    const accounts = mail.takeBurst(clock().getTime());
+    if (accounts) {
+      inOrder(async () => {
+        const notice = mail.summarise(await accountIds(accounts), await newest(), lang);
+        if (notice) show(notice);
+      });
+    }
+    const next = mail.checkAt();
+    clearTimeout(burstTimer);
+    if (next !== null) burstTimer = setTimeout(checkBurst, Math.max(0, next - clock().getTime()));
+  };
+
+  const unsubscribe = service.onEvent((event) => {
+    const action = mail.event(event, clock().getTime());
+    if (action?.type === 'absorb') {
+      failures = 0;
+      inOrder(async () => {
+        const [ids, letters] = await Promise.all([accountIds(new Set([action.account])), newest()]);
+        for (const id of ids) mail.absorb(id, letters);
+      });
+    } else if (action?.type === 'burst') checkBurst();
+  });
+
+  const watch = async () => {
+    clearTimeout(retryTimer);
+    const previous = handle;
+    handle = null;
+    if (previous) {
+      previous.stop();
+      await previous.result.catch(() => {});
+    }
+    if (stopped || (await service.listAccounts()).length === 0) return;
+    mail.restart();
+    const current = await service.watch();
+    handle = current;
+    current.result.then(
+      () => {},
+      (error: unknown) => {
+        if (handle !== current || stopped) return;
+        // The account shows its own error; one that ends the watch (a wrong password) stops the other accounts too,
+        // so the watch is tried again later, and at once when an account is changed.
+        console.error('Interlog background sync stopped:', error);
+        handle = null;
+        retryTimer = setTimeout(() => void restartNow(), backoffDelay(++failures, 60_000, 30 * 60_000));
+      },
+    );
+  };
+  let starting: Promise<void> = Promise.resolve();
+  const restartNow = () => {
+    starting = starting.then(watch).catch((error: unknown) => console.error('Interlog background sync:', error));
+    return starting;
+  };
+
+  const checkDue = () =>
+    inOrder(async () => {
+      const { notices, changed } = reminders.check(await service.dueList({}), lang);
+      if (changed) saveNotified(remindersFile, reminders.keys());
+      for (const notice of notices) show(notice);
+    });
+  const dueTimer = setInterval(checkDue, DUE_POLL_MS);
+
+  void restartNow();
+  checkDue();
+  return {
+    restart: () => void restartNow(),
+    async stop() {
+      stopped = true;
+      clearInterval(dueTimer);
+      clearTimeout(retryTimer);
+      clearTimeout(burstTimer);
+      unsubscribe();
+      await starting;
+      const last = handle;
+      handle = null;
+      last?.stop();
+      await Promise.allSettled([last?.result, queue]);
+      for (const notification of shown) notification.close();
+    },
+  };
 }
