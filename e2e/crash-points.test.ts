@@ -537,6 +537,7 @@ describe.skipIf(!available.ok)(`crash points${available.ok ? '' : ` (skipped: ${
     expect(after.foreignKeyErrors).toBe(0);
     expect(after.unindexed).toBe(0);
     expect(after.badSources).toEqual([]);
+    expect(after.accountErrors).toEqual([]);
     expect(after.letters.map((l) => l.messageId)).toEqual(reference.snapshot.letters.map((l) => l.messageId));
     expect(after.letters, `after: ${log.join('; ')}`).toEqual(reference.snapshot.letters);
     if (mode === 'pop3-delete') expect(lettersOnServer(server, user)).toBe(0);

@@ -160,6 +160,8 @@ export interface JournalSnapshot {
   unindexed: number;
   /** Letters whose stored source is missing or does not match its sha256. */
   badSources: string[];
+  /** Accounts whose last sync ended in an error, with it: what a stuck account shows the user. */
+  accountErrors: string[];
 }
 
 /** Just the Message-IDs present, for checks between kills (cheap: no source is read). */
@@ -235,6 +237,7 @@ export function snapshot(dbFile: string): JournalSnapshot {
       foreignKeyErrors: (journal.db.pragma('foreign_key_check') as unknown[]).length,
       unindexed: journal.index.pendingCount(),
       badSources,
+      accountErrors: journal.accounts.list().flatMap((a) => (a.lastError ? [`${a.name}: ${a.lastError}`] : [])),
     };
   } finally {
     journal.close();
