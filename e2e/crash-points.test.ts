@@ -8,6 +8,8 @@
 // drawn from a seeded PRNG (CRASH_SEED=n replays a run): times over the length of an uninterrupted run, points in
 // the byte stream (the journal's packs grew by a random share of what is left to receive), the lines that say a
 // folder is listed, and for POP3 a random DELE.
+//
+// Run: npx vitest run e2e/crash-points.test.ts   (CRASH_SEED=n replays a run, CRASH_VERBOSE=1 lists every kill)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
