@@ -5,9 +5,9 @@
 //
 // Three ways to die: the `interlog sync` process killed with SIGKILL, the sync worker thread terminated inside a
 // running process, and the app's own stop (the JournalService handle) at an arbitrary moment. The moments are
-// drawn from a seeded PRNG (CRASH_SEED=n replays a run): times over the length of an uninterrupted run, points in
-// the byte stream (the journal's packs grew by a random share of what is left to receive), the lines that say a
-// folder is listed, and for POP3 a random DELE.
+// drawn from a seeded PRNG (CRASH_SEED=n replays a run): times over the length of an uninterrupted run (scaled to
+// the work left), points in the byte stream (the journal's packs grew by a random share of what is left to
+// receive) or, once all is received, in the indexing, the line that says a folder is listed, for POP3 a random DELE.
 //
 // Run: npx vitest run e2e/crash-points.test.ts   (CRASH_SEED=n replays a run, CRASH_VERBOSE=1 lists every kill)
 import fs from 'node:fs';
