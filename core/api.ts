@@ -26,6 +26,13 @@ const interactionFilter = z.object({
   /** Not reviewed and due for review now, or postponed to later. */
   review: z.enum(['to-review', 'postponed']).optional(),
   kind: z.enum(['email', 'call', 'sms', 'meeting', 'planned']).optional(),
+  direction: z.enum(['in', 'out']).optional(),
+  accountId: z.number().int().positive().optional(),
+  /** A server folder of the account (its path, e.g. "INBOX/Sales"): letters with a copy there. */
+  folder: z.string().min(1).max(1000).optional(),
+  /** The period: from this time (inclusive) until that one (exclusive), ISO 8601. */
+  since: z.iso.datetime({ offset: true }).optional(),
+  before: z.iso.datetime({ offset: true }).optional(),
 });
 
 /**

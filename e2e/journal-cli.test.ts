@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Journal } from '../core/db/journal.js';
 import { parseExport, runCli } from './fixtures/cli.js';
 import { letter } from './fixtures/letters.js';
 import { type DovecotServer, dovecotAvailable, startDovecot } from './support/dovecot.js';
@@ -192,6 +193,28 @@ describe.skipIf(!available.ok)(
       const news = (await exported()).find((l) => l.messageId === 'news@shop.example');
       expect(news?.subject).toBe('Рассылки');
       expect((await cli('rule', 'list')).stdout).toMatch(/1\. #\d+ sales: .*2\. #\d+ news/s);
+    });
+
+    it('lists by account, server folder, direction and period', () => {
+      const journal = Journal.open(db);
+      try {
+        const titles = (filter: Omit<Parameters<typeof journal.interactions.list>[0], 'limit'>) =>
+          journal.interactions.list({ limit: 100, ...filter }).map((r) => r.messageId);
+        const account = journal.accounts.byName('Work')?.id as number;
+        expect(titles({ accountId: account, folder: 'Sent' })).toEqual(['kp@mycompany.ru']);
+        expect(titles({ folder: 'INBOX' })).toHaveLength(4);
+        expect(titles({ direction: 'out' })).toEqual(['kp@mycompany.ru']);
+        expect(titles({ accountId: account + 1 })).toEqual([]);
+        const all = journal.interactions.list({ limit: 100 });
+        const middle = all[2]?.date as string;
+        const newer = titles({ since: middle });
+        const older = titles({ before: middle });
+        expect(newer.length + older.length).toBe(all.length);
+        expect(newer).toContain(all[2]?.messageId);
+        expect(older).not.toContain(all[2]?.messageId);
+      } finally {
+        journal.close();
+      }
     });
 
     it('deletes a letter from the journal only: the server keeps it and the next sync does not bring it back', async () => {

@@ -44,6 +44,13 @@ export interface InteractionFilter {
   /** The review lists: not reviewed and due for review now, or postponed to later. */
   review?: 'to-review' | 'postponed';
   kind?: InteractionRecord['kind'];
+  direction?: 'in' | 'out';
+  accountId?: number;
+  /** A server folder path: letters with a copy in a folder of that path (of the account, when one is given). */
+  folder?: string;
+  /** The period, ISO times: `since` inclusive, `before` exclusive. */
+  since?: string;
+  before?: string;
   /** The time the lists are judged at (ISO); now when omitted. */
   now?: string;
 }
@@ -258,6 +265,31 @@ function filterClause(filter: InteractionFilter): { clause: string; params: Arra
   if (filter.kind !== undefined) {
     where.push('i.kind = ?');
     params.push(filter.kind);
+  }
+  if (filter.direction !== undefined) {
+    where.push('i.direction = ?');
+    params.push(filter.direction);
+  }
+  if (filter.accountId !== undefined) {
+    where.push('i.account_id = ?');
+    params.push(filter.accountId);
+  }
+  if (filter.folder !== undefined) {
+    where.push(
+      `i.message_id IN (SELECT l.message_id FROM message_locations l JOIN folders f ON f.id = l.folder_id
+        WHERE f.path = ?${filter.accountId !== undefined ? ' AND f.account_id = ?' : ''})`,
+    );
+    params.push(filter.folder);
+    if (filter.accountId !== undefined) params.push(filter.accountId);
+  }
+  // Dates are stored as UTC ISO strings, so the bounds are compared in the same form.
+  if (filter.since !== undefined) {
+    where.push('i.date >= ?');
+    params.push(new Date(filter.since).toISOString());
+  }
+  if (filter.before !== undefined) {
+    where.push('i.date < ?');
+    params.push(new Date(filter.before).toISOString());
   }
   return { clause: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
 }
