@@ -9,7 +9,8 @@
  * the DOM shows the answer), so the automation's own round trips are not counted.
  *
  * Options: --count N (100000), --loads N (page loads timed, 5), --keep (leave the journal and print its path),
- * --db FILE (time a journal kept by an earlier run instead of building one).
+ * --db FILE (time a journal kept by an earlier run instead of building one), --renderer DIR (build the renderer from
+ * another copy of its sources, to compare a change with what it replaces).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     loads: { type: 'string', default: '5' },
     keep: { type: 'boolean', default: false },
     db: { type: 'string' },
+    renderer: { type: 'string' },
   },
 });
 const COUNT = Number(values.count);
@@ -167,7 +169,7 @@ async function main() {
   const rendererDir = path.join(bench.dir, 'renderer');
   await build({
     configFile: path.join(ROOT, 'vite.config.ts'),
-    root: path.join(ROOT, 'renderer'),
+    root: path.resolve(values.renderer ?? path.join(ROOT, 'renderer')),
     logLevel: 'warn',
     build: { outDir: rendererDir, emptyOutDir: true, sourcemap: false },
   });
