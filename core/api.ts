@@ -204,6 +204,10 @@ export interface AccountSummary {
   lastSyncAt: string | null;
   lastError: string | null;
   isSystem: boolean;
+  /** The server's time limit for this account, in milliseconds. */
+  timeoutMs: number;
+  /** The server folders the journal holds letters from (for the list's folder filter). */
+  folders: string[];
 }
 
 /** What setupAccount did: saved after a passing check, or not saved, with the check saying which step failed. */

@@ -90,12 +90,16 @@ export class JournalService implements JournalApi {
   applyMeetingReplies = (i: Parameters<KindsApi['applyMeetingReplies']>[0] = {}) => this.kinds.applyMeetingReplies(i);
   refreshSmsStatuses = (i: Parameters<KindsApi['refreshSmsStatuses']>[0] = {}) => this.kinds.refreshSmsStatuses(i);
 
+  private summary(account: AccountRecord): AccountSummary {
+    return toSummary(account, this.journal.sync.folderPaths(account.id));
+  }
+
   async listAccounts(): Promise<AccountSummary[]> {
-    return this.journal.accounts.list().map(summary);
+    return this.journal.accounts.list().map((a) => this.summary(a));
   }
 
   async addAccount(input: AddAccountInput): Promise<AccountSummary> {
-    return summary(await this.accountSetup.add(input));
+    return this.summary(await this.accountSetup.add(input));
   }
 
   async detectServers(input: z.input<typeof schemas.detectServers>): Promise<Detection | null> {
@@ -110,7 +114,7 @@ export class JournalService implements JournalApi {
     const outcome = await this.accountSetup.setup(input);
     if (!outcome.saved) return outcome;
     const { record, ...rest } = outcome;
-    return { ...rest, account: summary(record) };
+    return { ...rest, account: this.summary(record) };
   }
 
   async checkAccount(input: z.input<typeof schemas.checkAccount>): Promise<AccountCheck> {
@@ -118,12 +122,12 @@ export class JournalService implements JournalApi {
   }
 
   async setSystemAccount(input: z.input<typeof schemas.setSystemAccount>): Promise<AccountSummary> {
-    return summary(this.accountSetup.setSystem(schemas.setSystemAccount.parse(input).name));
+    return this.summary(this.accountSetup.setSystem(schemas.setSystemAccount.parse(input).name));
   }
 
   /** The account the app's own notifications go out from; throws 'not-configured' when none is set up. */
   async systemAccount(_input: z.input<typeof schemas.systemAccount> = {}): Promise<AccountSummary> {
-    return summary(this.accountSetup.system());
+    return this.summary(this.accountSetup.system());
   }
 
   /** Syncs one account, or all of them, to the current state of the server and returns what changed. */
@@ -492,7 +496,7 @@ export class JournalService implements JournalApi {
   }
 }
 
-function summary(a: AccountRecord): AccountSummary {
+function toSummary(a: AccountRecord, folders: string[]): AccountSummary {
   return {
     id: a.id,
     name: a.name,
@@ -506,5 +510,7 @@ function summary(a: AccountRecord): AccountSummary {
     lastSyncAt: a.lastSyncAt,
     lastError: a.lastError,
     isSystem: a.isSystem,
+    timeoutMs: a.timeoutMs,
+    folders,
   };
 }

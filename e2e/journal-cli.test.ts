@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Journal } from '../core/db/journal.js';
+import { JournalService } from '../core/journal-service.js';
+import { FileSecretStore } from '../core/secrets/file-secret-store.js';
 import { parseExport, runCli } from './fixtures/cli.js';
 import { letter } from './fixtures/letters.js';
 import { type DovecotServer, dovecotAvailable, startDovecot } from './support/dovecot.js';
@@ -195,7 +197,16 @@ describe.skipIf(!available.ok)(
       expect((await cli('rule', 'list')).stdout).toMatch(/1\. #\d+ sales: .*2\. #\d+ news/s);
     });
 
-    it('lists by account, server folder, direction and period', () => {
+    it('lists by account, server folder, direction and period', async () => {
+      // The account says which folders it holds letters from, for the list's folder filter.
+      const service = new JournalService({ dbFile: db, secrets: FileSecretStore.besideJournal(db) });
+      try {
+        expect((await service.listAccounts()).map((a) => [a.name, a.folders, a.timeoutMs])).toEqual([
+          ['Work', ['INBOX', 'Sent'], 30_000],
+        ]);
+      } finally {
+        await service.close();
+      }
       const journal = Journal.open(db);
       try {
         const titles = (filter: Omit<Parameters<typeof journal.interactions.list>[0], 'limit'>) =>

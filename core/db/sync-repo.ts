@@ -112,6 +112,17 @@ export class SyncRepo {
     });
   }
 
+  /** The account's folders the journal holds letters from (still on the server), in path order. */
+  folderPaths(accountId: number): string[] {
+    return this.db
+      .prepare<[number], { path: string }>(
+        `SELECT f.path FROM folders f WHERE f.account_id = ? AND f.present = 1
+           AND EXISTS (SELECT 1 FROM message_locations l WHERE l.folder_id = f.id) ORDER BY f.path`,
+      )
+      .all(accountId)
+      .map((r) => r.path);
+  }
+
   /** Journal rows for Message-IDs already stored, so their copies in other folders are not downloaded again. */
   knownMessages(messageIds: string[]): Map<string, number> {
     const found = new Map<string, number>();
