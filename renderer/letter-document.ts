@@ -11,9 +11,20 @@ const BASE_CSS = `
 `;
 
 /**
- * The document shown in the letter's `<iframe sandbox="" srcdoc>`. `html` is the body as core's sanitizer left it.
- * The policy here is the frame's own second wall: nothing may load but inline images (and remote ones only when
- * the reader asked), nothing may run, no form may submit, and no link may open inside the frame.
+ * The letter frame's sandbox. A link the sanitizer kept carries target="_blank" rel="noopener noreferrer", so a
+ * reader's click on it asks for a new top-level window with no opener, which these two tokens allow: Electron's
+ * window-open handler hands the address to the system browser (or mail program) and refuses the window, a browser
+ * opens a tab. Without allow-scripts nothing in the letter can open one by itself, so only a real click does; and
+ * never allow-same-origin, allow-forms or allow-top-navigation, which would let the letter reach the app, submit,
+ * or take the app's own window away.
+ */
+export const LETTER_SANDBOX = 'allow-popups allow-popups-to-escape-sandbox';
+
+/**
+ * The document shown in the letter's `<iframe sandbox={LETTER_SANDBOX} srcdoc>`. `html` is the body as core's
+ * sanitizer left it. The policy here is the frame's own second wall: nothing may load but inline images (and remote
+ * ones only when the reader asked), nothing may run, no form may submit, and no link may open inside the frame
+ * (a link opens only as a new window, see LETTER_SANDBOX).
  */
 export function letterDocument(html: string, options: { remoteImages: boolean }): string {
   const policy = [

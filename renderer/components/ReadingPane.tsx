@@ -3,7 +3,7 @@ import type { InteractionRecord, MessageView } from '../../core/api.js';
 import { saveFile } from '../api-client';
 import { addressText, correspondent, fileSize, fullDate, listDate } from '../format';
 import type { Lang, Translate } from '../i18n';
-import { letterDocument } from '../letter-document';
+import { LETTER_SANDBOX, letterDocument } from '../letter-document';
 import { api, useJournal } from '../store';
 import { DirectionIcon, KindIcon, PaperclipIcon } from './Icons';
 
@@ -215,8 +215,9 @@ function Letter({
         <iframe
           className="letter-frame"
           title={t('letterFrame')}
-          // No allow-scripts, no allow-same-origin, no popups, no forms: the letter is inert.
-          sandbox=""
+          // No scripts, no same origin, no forms, no top navigation: the letter is inert, and a reader's click on
+          // a link opens it outside the app, never in this frame.
+          sandbox={LETTER_SANDBOX}
           referrerPolicy="no-referrer"
           srcDoc={letterDocument(html, { remoteImages })}
         />
