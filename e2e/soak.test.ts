@@ -14,7 +14,7 @@ import { createFolder, seedMessages } from './support/maildir.js';
 const available = dovecotAvailable();
 const skipNote = available.ok ? '' : ` (skipped: ${available.reason})`;
 const PASSWORD = 'secret';
-const USERS = ['garbled@soak.test', 'unanswered@soak.test', 'watched@soak.test'];
+const USERS = ['garbled@soak.test', 'unanswered@soak.test', 'watched@soak.test', 'searched@soak.test'];
 
 describe.skipIf(!available.ok)(`faults the soak found${skipNote}`, () => {
   let dovecot: DovecotServer;
@@ -41,9 +41,8 @@ describe.skipIf(!available.ok)(`faults the soak found${skipNote}`, () => {
     });
   }
 
-  it('loses no letter when one line of a FETCH answer arrives garbled', async () => {
-    const user = USERS[0] as string;
-    const ids = Array.from({ length: 5 }, (_, i) => `garbled-${i}@client.example`);
+  async function syncThroughGarble(user: string, fault: { afterLineBytes: number; afterCommand: RegExp }) {
+    const ids = Array.from({ length: 5 }, (_, i) => `${user.split('@')[0]}-${i}@client.example`);
     seedMessages(
       dovecot,
       user,
@@ -59,7 +58,7 @@ describe.skipIf(!available.ok)(`faults the soak found${skipNote}`, () => {
       })),
     );
     const proxy = await startFaultProxy(dovecot.imapPort, '127.0.0.1', { protocol: 'imap' });
-    const service = journal('garbled');
+    const service = journal(user);
     try {
       await service.addAccount({
         name: 'Work',
@@ -72,8 +71,7 @@ describe.skipIf(!available.ok)(`faults the soak found${skipNote}`, () => {
         password: PASSWORD,
         verify: false,
       });
-      // "* 1 FETCH (UID 1 BODY[] {…}": byte 4 is the F of FETCH; the client no longer knows the line for an answer.
-      const hit = proxy.inject({ kind: 'garble', afterLineBytes: 4, afterCommand: /BODY\.PEEK\[\]/ });
+      const hit = proxy.inject({ kind: 'garble', ...fault });
       await service.sync({});
       expect(await hit).toBe(true);
       const synced = [...service.iterateInteractions()].map((r) => r.messageId).sort();
@@ -83,6 +81,16 @@ describe.skipIf(!available.ok)(`faults the soak found${skipNote}`, () => {
       await service.close();
       await proxy.close();
     }
+  }
+
+  it('loses no letter when one line of a FETCH answer arrives garbled', async () => {
+    // "* 1 FETCH (UID 1 BODY[] {…}": byte 4 is the F of FETCH; the client no longer knows the line for an answer.
+    await syncThroughGarble(USERS[0] as string, { afterLineBytes: 4, afterCommand: /BODY\.PEEK\[\]/ });
+  });
+
+  it('loses no letter when a number in the SEARCH answer arrives garbled', async () => {
+    // "* SEARCH 1 2 3 4 5": byte 11 is the 2.
+    await syncThroughGarble(USERS[3] as string, { afterLineBytes: 11, afterCommand: /UID SEARCH/ });
   });
 
   it('never sends a letter twice when the answer to its final dot is lost', async () => {

@@ -56,16 +56,13 @@ export async function syncFolder(ctx: FolderSyncContext, folder: FolderState): P
     state.uidvalidity === uidvalidity && state.uidnext === mailbox.uidNext && mailbox.exists === present.length;
 
   let newUids: number[] = [];
-  if (!unchanged && mailbox.exists > 0) {
-    const all = (await client.search({ all: true }, { uid: true })) || [];
+  if (!unchanged) {
+    const all = await listUids(client);
     const onServer = new Set(all);
     const gone = present.filter((uid) => !onServer.has(uid));
     repo.markGone(state.id, uidvalidity, gone);
     result.gone = gone.length;
     newUids = all.filter((uid) => uid > state.lastUid).sort((a, b) => a - b);
-  } else if (mailbox.exists === 0 && present.length > 0) {
-    repo.markGone(state.id, uidvalidity, present);
-    result.gone = present.length;
   }
 
   result.flagsUpdated = await syncFlags(ctx, state, uidvalidity, serverModseq);
@@ -205,6 +202,23 @@ async function downloadSmall(ctx: FolderSyncContext, metas: Meta[], known: Map<s
     );
   }
   settle(Number.POSITIVE_INFINITY);
+}
+
+/**
+ * Every UID of the selected folder. The list decides which letters are new (the cursor moves past the last one)
+ * and which copies are gone, so an answer that does not add up to the folder's EXISTS count (a number garbled or
+ * left out on a flaky link, a failed SEARCH) fails the pass rather than skip letters or mark them gone.
+ */
+async function listUids(client: ImapFlow): Promise<number[]> {
+  const all = await client.search({ all: true }, { uid: true });
+  const mailbox = client.mailbox;
+  const exists = mailbox ? mailbox.exists : Number.NaN;
+  if (all && all.length === exists && all.every((uid) => Number.isInteger(uid) && uid > 0)) return all;
+  throw new InterlogError(
+    'connection-lost',
+    `The list of letters in ${mailbox ? mailbox.path : 'the folder'} did not add up ` +
+      `(${all ? all.length : 'no answer'} for ${exists} letters); it will be asked for again.`,
+  );
 }
 
 /**
