@@ -72,7 +72,8 @@ function faultFor(protocol: Protocol, kind: FaultKind, rng: Random): Fault {
       // IMAP and POP3 carry letters server->client; SMTP only replies, a few hundred bytes per letter
       return { kind, afterBytes: protocol === 'smtp' ? rng.int(0, 700) : rng.int(0, 100_000) };
     case 'stall':
-      return { kind, ms: rng.int(200, 3_000) };
+      // now and then past the accounts' 5 s timeout, which a stall at the greeting or the login runs into
+      return { kind, ms: rng.chance(0.15) ? rng.int(6_000, 9_000) : rng.int(200, 3_000) };
     case 'trickle':
       return { kind, bytesPerSecond: rng.int(2_000, 40_000), ms: rng.int(500, 4_000) };
     case 'reset-mid-body':
@@ -271,9 +272,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         });
         outgoing.set(item.id, service.journal.interactions.get(item.interactionId)?.messageId ?? '');
         // Letters also leave from the watching worker; this is the app's "send now", which must not throw.
-        await service.sendQueued({}).catch((error: Error) => {
-          problems.push(`"send now" failed: ${error.stack ?? error.message}`);
-        });
+        const sending = await within(
+          service.sendQueued({}).then(
+            () => null,
+            (error: Error) => error,
+          ),
+          HANG_MS,
+        );
+        if (sending === 'timeout') {
+          problems.push(`"send now" did not finish within ${HANG_MS / 1000} s (hang)`);
+          return;
+        }
+        if (sending) problems.push(`"send now" failed: ${sending.stack ?? sending.message}`);
       }
     };
 
