@@ -385,6 +385,24 @@ test.describe('working with the journal: lists, commands, compose, the account w
     await shot(page, '21-email-only');
   });
 
+  test('the list narrows by period and direction, and the filters clear one by one', async ({ page }) => {
+    await open(page);
+    const bar = page.locator('.filter-bar');
+    await bar.getByLabel('From').fill('2024-03-05');
+    await bar.getByLabel('To').fill('2024-03-07');
+    await expect(page.locator('.count')).toHaveText('3 interactions');
+    await expect(row(page, 'Акт сверки')).toHaveCount(1);
+    await expect(row(page, ORDER)).toHaveCount(0);
+    await bar.getByLabel('Direction').selectOption('out');
+    await expect(page.locator('.count')).toHaveText('1 interaction');
+    await expect(rows(page)).toHaveCount(1);
+    await shot(page, '22-filters');
+    await bar.getByLabel('Direction').selectOption('');
+    await bar.getByLabel('From').fill('');
+    await bar.getByLabel('To').fill('');
+    await expect(row(page, ORDER)).toHaveCount(1);
+  });
+
   test('a letter deleted from the journal asks first, leaves the list and stays gone after a sync', async ({
     page,
   }) => {
@@ -393,7 +411,7 @@ test.describe('working with the journal: lists, commands, compose, the account w
     await page.keyboard.press('Delete');
     const dialog = page.getByRole('dialog', { name: 'Delete 1 interaction from the journal?' });
     await expect(dialog).toContainText('Letters stay on the mail server');
-    await shot(page, '22-delete-confirm');
+    await shot(page, '23-delete-confirm');
     await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
     await expect(dialog).toHaveCount(0);
     await expect(row(page, 'Акт сверки')).toHaveCount(0);

@@ -5,7 +5,7 @@ import { DialogHost } from './components/Dialogs';
 import { InteractionList } from './components/InteractionList';
 import { ReadingPane } from './components/ReadingPane';
 import type { MessageKey } from './i18n';
-import { type Kind, rowCount, useJournal } from './store';
+import { type Kind, type ListFilter, rowCount, useJournal } from './store';
 
 const KIND_LABEL: Record<Kind, MessageKey> = {
   email: 'kindEmail',
@@ -95,7 +95,16 @@ function FilterBar() {
   const settings = useJournal((s) => s.settings);
   const setFilter = useJournal((s) => s.setFilter);
   const t = useJournal((s) => s.t);
+  const accounts = useJournal((s) => s.accounts);
   const { kind, ...rest } = filter;
+  const narrow = (change: Partial<ListFilter>) => {
+    const next: ListFilter = { ...filter, ...change };
+    for (const key of Object.keys(change) as Array<keyof ListFilter>) if (!next[key]) delete next[key];
+    setFilter(next);
+  };
+  const folders = [
+    ...new Set(accounts.filter((a) => !filter.accountId || a.id === filter.accountId).flatMap((a) => a.folders)),
+  ].sort();
   const chips: Array<{ key: string; text: string; without: () => void }> = [];
   if (filter.subject) {
     const { subject: _s, ...without } = filter;
@@ -144,6 +153,64 @@ function FilterBar() {
           </select>
         </label>
       ) : null}
+      <label className="inline-field">
+        {t('filterDirection')}
+        <select
+          value={filter.direction ?? ''}
+          onChange={(e) => narrow({ direction: (e.target.value || undefined) as ListFilter['direction'] })}
+        >
+          <option value="">{t('bothDirections')}</option>
+          <option value="in">{t('incoming')}</option>
+          <option value="out">{t('outgoing')}</option>
+        </select>
+      </label>
+      {accounts.length > 1 ? (
+        <label className="inline-field">
+          {t('filterAccount')}
+          <select
+            value={filter.accountId ?? ''}
+            onChange={(e) => narrow({ accountId: Number(e.target.value) || undefined, folder: undefined })}
+          >
+            <option value="">{t('allAccounts')}</option>
+            {accounts.map((a) => (
+              <option key={a.id} value={a.id}>
+                {a.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      ) : null}
+      {folders.length > 1 ? (
+        <label className="inline-field">
+          {t('filterFolder')}
+          <select value={filter.folder ?? ''} onChange={(e) => narrow({ folder: e.target.value || undefined })}>
+            <option value="">{t('allFolders')}</option>
+            {folders.map((f) => (
+              <option key={f} value={f}>
+                {f}
+              </option>
+            ))}
+          </select>
+        </label>
+      ) : null}
+      <label className="inline-field">
+        {t('periodFrom')}
+        <input
+          type="date"
+          value={filter.from ?? ''}
+          max={filter.to}
+          onChange={(e) => narrow({ from: e.target.value || undefined })}
+        />
+      </label>
+      <label className="inline-field">
+        {t('periodTo')}
+        <input
+          type="date"
+          value={filter.to ?? ''}
+          min={filter.from}
+          onChange={(e) => narrow({ to: e.target.value || undefined })}
+        />
+      </label>
       {chips.map((chip) => (
         <span key={chip.key} className="chip" data-chip={chip.key}>
           {chip.text}

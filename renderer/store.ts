@@ -36,6 +36,19 @@ export interface ListFilter {
   kind?: Kind;
   subject?: { id: number; name: string };
   contact?: { id: number; name: string };
+  direction?: 'in' | 'out';
+  accountId?: number;
+  /** A server folder path (of the chosen account, or of any). */
+  folder?: string;
+  /** The period as the date inputs give it (YYYY-MM-DD, local days, both ends included). */
+  from?: string;
+  to?: string;
+}
+
+/** A local calendar day's first moment, as the ISO time the API compares with; `days` moves it. */
+function dayStart(day: string, days = 0): string {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  return new Date(y, m - 1, d + days).toISOString();
 }
 
 export interface ListState {
@@ -179,6 +192,11 @@ export function apiFilter(filter: ListFilter): ApiInput<'countInteractions'> {
     ...(filter.kind ? { kind: filter.kind } : {}),
     ...(filter.subject ? { subjectId: filter.subject.id } : {}),
     ...(filter.contact ? { contactId: filter.contact.id } : {}),
+    ...(filter.direction ? { direction: filter.direction } : {}),
+    ...(filter.accountId ? { accountId: filter.accountId } : {}),
+    ...(filter.folder ? { folder: filter.folder } : {}),
+    ...(filter.from ? { since: dayStart(filter.from) } : {}),
+    ...(filter.to ? { before: dayStart(filter.to, 1) } : {}),
   };
 }
 
@@ -193,6 +211,11 @@ function matches(r: InteractionRecord, filter: ListFilter, now: string): boolean
   if (filter.review === 'postponed' && (r.reviewed || r.reviewAfter === null || r.reviewAfter <= now)) return false;
   if (filter.control && !(r.onControl && r.controlClosedAt === null)) return false;
   if (filter.control === 'overdue' && !(r.controlDue !== null && r.controlDue < now)) return false;
+  if (filter.direction && r.direction !== filter.direction) return false;
+  if (filter.accountId && r.accountId !== filter.accountId) return false;
+  if (filter.folder && !r.folders.includes(filter.folder)) return false;
+  if (filter.from && r.date < dayStart(filter.from)) return false;
+  if (filter.to && r.date >= dayStart(filter.to, 1)) return false;
   return true;
 }
 
