@@ -1,7 +1,7 @@
 /**
  * The renderer's Content-Security-Policy, sent by the HTTP host and by Electron's app:// handler alike.
  *
- * A letter is shown in an `<iframe sandbox srcdoc>`, and a srcdoc document inherits this policy on top of its
+ * A letter is shown in a sandboxed `<iframe srcdoc>` (no scripts, no same origin), and a srcdoc document inherits this policy on top of its
  * own (the stricter of the two wins), so two entries are wider than the app alone would need: inline styles,
  * because sanitized letters keep their style attributes (React itself sets styles through the CSSOM, which CSP
  * does not restrict), and http(s) images, for the letter whose reader asked to show them. The letter's own policy

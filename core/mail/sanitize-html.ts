@@ -9,7 +9,8 @@
  * written. So whatever a hostile letter does to confuse the tokenizer, the browser parses a document that holds
  * nothing but these tags and attributes. A tokenizer mistake can lose content, never add active content.
  *
- * The letter is then shown in an iframe with `sandbox=""` and a CSP of its own: this is the inner of two walls.
+ * The letter is then shown in an iframe sandboxed against scripts, forms and same-origin access (only a click on a
+ * link may open a new window, outside the app) and with a CSP of its own: this is the inner of two walls.
  */
 
 export interface SanitizeOptions {
