@@ -1,4 +1,5 @@
 import type { InteractionRecord } from '../core/api.js';
+import { visibleText } from '../core/mail/visible-text.js';
 import type { Lang } from './i18n';
 
 type Address = NonNullable<InteractionRecord['from']>;
@@ -33,7 +34,12 @@ export function fullDate(iso: string, lang: Lang): string {
 }
 
 export function addressText(a: Address): string {
-  return a.name ? `${a.name} <${a.address}>` : a.address;
+  return visibleText(a.name ? `${a.name} <${a.address}>` : a.address);
+}
+
+/** A title as shown: without the characters that reorder or hide text, so "Счёт\u202Efdp.exe" cannot pose. */
+export function shownTitle(r: Pick<InteractionRecord, 'title'>): string {
+  return visibleText(r.title);
 }
 
 /**
@@ -42,7 +48,7 @@ export function addressText(a: Address): string {
  */
 export function correspondent(r: InteractionRecord): string {
   const other = r.direction === 'in' ? r.from : (r.to[0] ?? r.cc[0] ?? null);
-  return other ? other.name || other.address : (r.party ?? '');
+  return visibleText(other ? other.name || other.address : (r.party ?? ''));
 }
 
 export function fileSize(bytes: number, lang: Lang): string {

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { OutboxItem, SubjectRecord } from '../../core/api.js';
-import { listDate } from '../format';
+import { listDate, shownTitle } from '../format';
 import { type Dialog, type Settings, useJournal } from '../store';
 import { ComposeDialog } from './Compose';
 import { CreateDialog } from './CreateDialog';
@@ -156,7 +156,7 @@ function OutboxDialog() {
             <tr key={item.id} data-status={item.status}>
               <td>{listDate(item.createdAt, lang)}</td>
               <td className="outbox-title">
-                <div>{item.title || t('noTitle')}</div>
+                <div>{shownTitle(item) || t('noTitle')}</div>
                 <div className="muted">{item.envelope.to.join(', ')}</div>
                 {item.lastError ? <div className="error-text">{item.lastError}</div> : null}
               </td>

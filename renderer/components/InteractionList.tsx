@@ -1,6 +1,6 @@
 import { type KeyboardEvent, useCallback } from 'react';
 import type { InteractionRecord } from '../../core/api.js';
-import { correspondent, listDate } from '../format';
+import { correspondent, listDate, shownTitle } from '../format';
 import type { Lang, Translate } from '../i18n';
 import { PAGE_SIZE, rowAt, rowCount, useJournal } from '../store';
 import { DirectionIcon, KindIcon, PaperclipIcon } from './Icons';
@@ -62,7 +62,7 @@ function Row({
         <input
           type="checkbox"
           checked={checked}
-          aria-label={t('tick', { title: record.title || t('noTitle') })}
+          aria-label={t('tick', { title: shownTitle(record) || t('noTitle') })}
           onClick={(event) => event.stopPropagation()}
           onChange={() => toggleChecked(record.id)}
         />
@@ -77,8 +77,8 @@ function Row({
       <span className="cell correspondent" title={who}>
         {who || t('unknownSender')}
       </span>
-      <span className="cell title" title={record.title}>
-        {record.title || t('noTitle')}
+      <span className="cell title" title={shownTitle(record)}>
+        {shownTitle(record) || t('noTitle')}
       </span>
       <span className="cell subject" title={record.subject?.name}>
         {record.subject?.name}

@@ -1,19 +1,12 @@
 import { type ReactNode, useState } from 'react';
 import type { InteractionRecord, MessageView } from '../../core/api.js';
+import { visibleText } from '../../core/mail/visible-text.js';
 import { saveFile } from '../api-client';
-import { addressText, correspondent, fileSize, fullDate, listDate } from '../format';
+import { addressText, correspondent, fileSize, fullDate, listDate, shownTitle } from '../format';
 import type { Lang, Translate } from '../i18n';
 import { LETTER_SANDBOX, letterDocument } from '../letter-document';
 import { api, useJournal } from '../store';
 import { DirectionIcon, KindIcon, PaperclipIcon } from './Icons';
-
-/**
- * Direction overrides, isolates and marks, zero-width and line separators, the BOM and control characters: shown
- * as they are, "invoice\u202Etxt.exe" reads "invoiceexe.txt". A name is shown without them (core's safe name for
- * saving drops them too), so what the reader sees is the order the characters really have.
- */
-const HIDDEN_IN_NAMES = /[\p{Cc}\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/gu;
-const visibleName = (name: string) => name.replace(HIDDEN_IN_NAMES, '');
 
 /** Reviewed, postponed, on control: the flags of the interaction in words. */
 function flagWords(r: InteractionRecord, lang: Lang, t: Translate): string[] {
@@ -50,7 +43,7 @@ function Chain({ chain, current }: { chain: InteractionRecord[]; current: number
               <DirectionIcon direction={r.direction} t={t} />
               <span className="chain-date">{listDate(r.date, lang)}</span>
               <span className="chain-who">{correspondent(r) || t('unknownSender')}</span>
-              <span className="chain-title">{r.title || t('noTitle')}</span>
+              <span className="chain-title">{shownTitle(r) || t('noTitle')}</span>
               {r.subject ? <span className="chain-subject">{r.subject.name}</span> : null}
             </button>
           </li>
@@ -105,7 +98,7 @@ function Headers({ view, lang, t }: { view: MessageView; lang: Lang; t: Translat
     <header className="letter-head">
       <h2 className="letter-title">
         <KindIcon kind={r.kind} t={t} />
-        {r.title || t('noTitle')}
+        {shownTitle(r) || t('noTitle')}
       </h2>
       <dl>
         {rows.map(([name, value]) => (
@@ -120,9 +113,9 @@ function Headers({ view, lang, t }: { view: MessageView; lang: Lang; t: Translat
           {r.attachments.map((a, index) => (
             <li key={`${a.sha256}:${a.name}`}>
               <PaperclipIcon label={t('attachments')} />
-              <span className="attachment-name">{visibleName(a.name)}</span>
+              <span className="attachment-name">{visibleText(a.name)}</span>
               <span className="attachment-size">{fileSize(a.size, lang)}</span>
-              <SaveAttachment interactionId={r.id} index={index} name={visibleName(a.name)} t={t} />
+              <SaveAttachment interactionId={r.id} index={index} name={visibleText(a.name)} t={t} />
             </li>
           ))}
         </ul>
@@ -188,7 +181,7 @@ function Letter({
   const [asText, setAsText] = useState(false);
   const html = view.html !== null && !asText ? view.html : null;
   return (
-    <section className="reading" aria-label={view.interaction.title}>
+    <section className="reading" aria-label={shownTitle(view.interaction)}>
       <Headers view={view} lang={lang} t={t} />
       <Chain chain={chain} current={view.interaction.id} />
       <div className="letter-tools">
