@@ -49,13 +49,15 @@ const shared = (workerData as { gate?: SharedArrayBuffer } | null)?.gate;
 if (shared) adoptWriteGate(new WriteGate(shared), false);
 
 // Committing here, not on the thread that talks to the server, puts full-text indexing on this core too.
-serveTasks<IndexJob, { indexed: number }>(async (job) => {
+serveTasks<IndexJob, { indexed: number }>(async (job, settle) => {
   if (!journal || journal.file !== job.dbFile) {
     journal?.close();
     journal = Journal.open(job.dbFile);
   }
   const results: Array<{ task: IndexTask; parsed: ParsedMessage }> = [];
   for (const task of job.tasks) results.push({ task, parsed: await parseTask(task) });
+  // The commit takes the write gate shared with other threads: it must never be cut off by the parse deadline.
+  settle();
   journal.index.commit(results);
   return { result: { indexed: results.length } };
 });

@@ -7,6 +7,13 @@ import { emptyParsedMessage, type ParsedMessage } from '../mail/types.js';
 const JOB = 32;
 /** Jobs queued per worker, so a worker never waits for the next one to be posted. */
 const PER_WORKER = 2;
+/**
+ * How long reading a job's letters may take before the worker is replaced and the letters retried one by one; the
+ * one that still does not finish is kept raw and marked unreadable. Generous: a 50 MB letter on a busy machine
+ * takes seconds, an endless loop takes forever.
+ */
+const PARSE_BASE_MS = 60_000;
+const PARSE_PER_LETTER_MS = 5_000;
 
 /**
  * Hands listed letters to the index workers, which parse them and commit their text, attachments and search
@@ -96,7 +103,8 @@ export class Indexer {
    */
   private async runJob(tasks: IndexTask[]): Promise<number> {
     try {
-      return (await this.pool.run({ dbFile: this.journal.file, tasks })).indexed;
+      const deadlineMs = PARSE_BASE_MS + PARSE_PER_LETTER_MS * tasks.length;
+      return (await this.pool.run({ dbFile: this.journal.file, tasks }, [], { deadlineMs })).indexed;
     } catch (error) {
       if (tasks.length > 1) {
         let count = 0;

@@ -5,11 +5,24 @@ import { spawnWorker } from './spawn-worker.js';
 interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
+  /** Armed while the task may still be cut off (see RunOptions.deadlineMs). */
+  deadline?: ReturnType<typeof setTimeout>;
 }
 
 interface Slot {
   worker: Worker;
   busy: number;
+  /** Why the pool ended this worker, for the tasks it held. */
+  stopped?: string;
+}
+
+export interface RunOptions {
+  /**
+   * A task that neither answers nor settles (see serveTasks) within this time is failed and its worker replaced:
+   * a letter that sends a parser into an endless loop costs one task, not a stalled queue. Work after `settle()`
+   * (a commit holding the database's write lock) is never cut off.
+   */
+  deadlineMs?: number;
 }
 
 /**
@@ -44,9 +57,11 @@ export class WorkerPool<In, Out> {
     const worker = spawnWorker(this.entry, { resourceLimits: this.limits, workerData: this.workerData });
     const slot: Slot = { worker, busy: 0 };
     worker.unref();
-    worker.on('message', (msg: { id: number; result?: unknown; error?: string }) => {
+    worker.on('message', (msg: { id: number; result?: unknown; error?: string; settled?: boolean }) => {
       const task = this.pending.get(msg.id);
       if (!task) return;
+      clearTimeout(task.deadline);
+      if (msg.settled) return;
       this.pending.delete(msg.id);
       slot.busy--;
       if (msg.error !== undefined) task.reject(new Error(msg.error));
@@ -56,7 +71,8 @@ export class WorkerPool<In, Out> {
       for (const [id, task] of this.pending) {
         if (task.slot !== slot) continue;
         this.pending.delete(id);
-        task.reject(error);
+        clearTimeout(task.deadline);
+        task.reject(slot.stopped ? new Error(slot.stopped) : error);
       }
     };
     worker.on('error', failAll);
@@ -70,13 +86,22 @@ export class WorkerPool<In, Out> {
     return slot;
   }
 
-  run(input: In, transfer: TransferListItem[] = []): Promise<Out> {
+  run(input: In, transfer: TransferListItem[] = [], options: RunOptions = {}): Promise<Out> {
     if (this.closed) return Promise.reject(new Error('worker pool is closed'));
     const slot = this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
     const id = this.nextId++;
     slot.busy++;
     return new Promise<Out>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, slot });
+      const task: Pending & { slot: Slot } = { resolve: resolve as (v: unknown) => void, reject, slot };
+      if (options.deadlineMs !== undefined) {
+        const seconds = Math.max(1, Math.round(options.deadlineMs / 1000));
+        task.deadline = setTimeout(() => {
+          slot.stopped = `it took longer than ${seconds} s to read`;
+          void slot.worker.terminate();
+        }, options.deadlineMs);
+        task.deadline.unref();
+      }
+      this.pending.set(id, task);
       slot.worker.ref();
       slot.worker.postMessage({ id, input }, transfer);
     }).finally(() => {
@@ -86,6 +111,7 @@ export class WorkerPool<In, Out> {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const task of this.pending.values()) clearTimeout(task.deadline);
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 }
