@@ -62,5 +62,7 @@ export async function syncWithRetries(
  * refused password or certificate still stops the watch, since only the user can fix those.
  */
 export function endsWatch(failure: InterlogError): boolean {
-  return !failure.transient && failure.kind !== 'protocol';
+  // A host that was found when the account was checked and is not found now is a network that went away (a
+  // laptop offline, a captive portal) far more often than a server that disappeared.
+  return !failure.transient && failure.kind !== 'protocol' && failure.kind !== 'host-not-found';
 }

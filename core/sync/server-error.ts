@@ -32,7 +32,11 @@ export function serverError(error: unknown, server: { host: string; port: number
   if (e.authenticationFailed) {
     return new InterlogError('auth', `The server ${where} refused the user name or password.${said}`, e.message);
   }
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+  if (code === 'EAI_AGAIN') {
+    // The resolver could not answer now (no network, a DNS hiccup): not the same as a name that does not exist.
+    return new InterlogError('temporary', `The name ${server.host} could not be looked up just now.`, e.message);
+  }
+  if (code === 'ENOTFOUND') {
     return new InterlogError('host-not-found', `The mail server ${server.host} was not found.`, e.message);
   }
   if (code === 'ECONNREFUSED') {
