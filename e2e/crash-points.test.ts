@@ -24,7 +24,6 @@ import {
   deferred,
   type JournalSnapshot,
   messageIdsIn,
-  seededRandom,
   shuffled,
   snapshot,
   syncInKillableWorker,
@@ -35,6 +34,7 @@ import {
 import { type DovecotServer, dovecotAvailable, startDovecot } from './support/dovecot.js';
 import { createFolder, type SeedMessage, seedMessages } from './support/maildir.js';
 import { type CommandTap, commandTap, lettersOnServer, maildropFiles } from './support/pop3-observe.js';
+import { seededRandom } from './support/prng.js';
 
 const available = dovecotAvailable();
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);

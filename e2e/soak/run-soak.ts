@@ -14,7 +14,7 @@ import { startSmtp, type TestSmtp } from '../fixtures/smtp.js';
 import { type DovecotServer, startDovecot } from '../support/dovecot.js';
 import { type Fault, type FaultKind, type FaultProxy, type Protocol, startFaultProxy } from '../support/fault-proxy.js';
 import { createFolder, seedMessages } from '../support/maildir.js';
-import { type Random, seededRandom } from './prng.js';
+import { type Random, seededRandom } from '../support/prng.js';
 
 export interface SoakOptions {
   /** How long faults are injected while mail flows; the clean sync and the checks come after. */

@@ -10,18 +10,6 @@ import type { SyncRequest } from '../../core/sync/engine.js';
 import type { WorkerMessage } from '../../core/sync/sync-host.js';
 import { spawnWorker } from '../../core/util/spawn-worker.js';
 
-/** mulberry32: small, fast and the same on every machine, so a seed replays the same kill points. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function shuffled<T>(items: readonly T[], random: () => number): T[] {
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {

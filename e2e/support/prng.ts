@@ -1,4 +1,7 @@
-/** A seeded PRNG (mulberry32): the same seed replays the same choices, so a failing soak can be run again. */
+/**
+ * A seeded PRNG (mulberry32): the same seed replays the same choices, so a failing soak or crash run can be run
+ * again with the seed it printed.
+ */
 export interface Random {
   (): number;
   /** An integer in [min, max]. */
