@@ -115,10 +115,10 @@ export class OutboxRepo {
   }
 
   /**
-   * After its sender died: a letter whose end never reached the server is queued again; one that may have been
-   * accepted is held for the user, so no letter is sent twice.
+   * After its sender died (or its link did, after the whole letter went out): a letter whose end never reached the
+   * server is queued again; one that may have been accepted is held for the user, so no letter is sent twice.
    */
-  recoverInterrupted(id: number): void {
+  recoverInterrupted(id: number, why = 'Interlog stopped while the server was taking this letter'): void {
     writeTransaction(this.db, () => {
       this.db
         .prepare(`UPDATE outbox SET status = 'queued', claimed_by = NULL WHERE id = ? AND status = 'sending'`)
@@ -128,8 +128,7 @@ export class OutboxRepo {
           `UPDATE outbox SET status = 'unknown', claimed_by = NULL, last_error = ? WHERE id = ? AND status = 'committing'`,
         )
         .run(
-          'Interlog stopped while the server was taking this letter: it may have been sent. ' +
-            'Check with the recipient or the Sent folder, then send it again or mark it sent.',
+          `${why}: it may have been sent. Check with the recipient or the Sent folder, then send it again or mark it sent.`,
           id,
         );
     });

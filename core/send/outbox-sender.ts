@@ -152,7 +152,7 @@ async function sendOne(
     if (committing && !SERVER_SAID_NO.has(failure.kind)) {
       // The whole letter went out and no clear "no" came back (the link died, the answer was unreadable): the
       // server may have taken it, and sending it again could deliver it twice. Held for the user, as after a crash.
-      outbox.recoverInterrupted(item.id);
+      outbox.recoverInterrupted(item.id, `The server's answer to the whole letter never came (${failure.message})`);
       o.onEvent?.({ type: 'send-failed', outboxId: item.id, reason: failure.message, willRetry: false });
       return 'failed';
     }
