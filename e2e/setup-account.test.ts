@@ -384,8 +384,10 @@ describe.skipIf(!available.ok)(
       expect(incoming).toMatchObject({ ok: false, server: `imap://127.0.0.1:${dovecot.imapsPort} (tls)` });
       expect(incoming?.error?.hint).toBe('wrong-password');
       expect(incoming?.tried).toBeUndefined();
-      // Dovecot saw the one IMAP attempt and no POP3 one.
-      expect(dovecot.log()).toMatch(/imap-login: .*user=<stop@stop\.test>/);
+      // Dovecot saw the one IMAP attempt and no POP3 one. Its auth process logs each attempt at once; the login
+      // process logs it only when it closes the connection, after its failure delay.
+      await expect.poll(() => dovecot.log(), { timeout: 15_000 }).toMatch(/imap-login: .*user=<stop@stop\.test>/);
+      expect(dovecot.log().match(/passwd-file\(stop@stop\.test,/g)).toHaveLength(1);
       expect(dovecot.log()).not.toMatch(/pop3-login: .*user=<stop@stop\.test>/);
       expect(await service.listAccounts()).toEqual([]);
     });

@@ -71,6 +71,12 @@ describe('safeAttachmentName', () => {
     );
   });
 
+  it('drops half surrogate pairs and replacement characters, which only a broken decoding leaves', () => {
+    expect(safeAttachmentName('\ud800', 'application/pdf')).toBe('attachment.pdf');
+    expect(safeAttachmentName('Сч\ufffdт\udc00.pdf')).toBe('Счт.pdf');
+    expect(safeAttachmentName('😀.png')).toBe('😀.png');
+  });
+
   it.each([
     ['../../etc/passwd', 'application/octet-stream', 'passwd'],
     ['/etc/shadow', 'text/plain', 'shadow'],

@@ -105,7 +105,11 @@ export function extensionFor(contentType: string): string {
  * Applying it twice gives the same name.
  */
 export function safeAttachmentName(name: string, contentType = 'application/octet-stream'): string {
-  let clean = name.normalize('NFC').replace(INVISIBLE, '');
+  // Half a surrogate pair, or the replacement character a broken decoding left, is not part of any real name.
+  let clean = name
+    .replace(/[\p{Cs}\ufffd]/gu, '')
+    .normalize('NFC')
+    .replace(INVISIBLE, '');
   // Only the last component of a path counts: "../../etc/passwd" is "passwd", "C:\\Windows\\x.dll" is "x.dll".
   clean = clean.split(/[/\\]/).pop() ?? '';
   clean = clean.replace(FORBIDDEN, '_').replace(/\s+/g, ' ');
