@@ -18,7 +18,7 @@ import { databaseBytes, directoryBytes } from '../core/db/backup.js';
 import { blobsDir } from '../core/journal-file.js';
 import { JournalService } from '../core/journal-service.js';
 import { FileSecretStore } from '../core/secrets/file-secret-store.js';
-import { CLI } from '../e2e/fixtures/cli.js';
+import { CLI, localImapAccount } from '../e2e/fixtures/cli.js';
 import { type DovecotServer, dovecotAvailable, startDovecot } from '../e2e/support/dovecot.js';
 import { JournalWatch } from './support/journal-watch.js';
 import { fmt, mb, peakRss, timed } from './support/measure.js';
@@ -164,26 +164,7 @@ async function main(): Promise<void> {
         `(generated in ${fmt(seeded.ms / 1000)} s)`,
     );
     await warmDovecot(server, [...perFolder.keys()]);
-    cli(
-      db,
-      [
-        'account',
-        'add',
-        '--name',
-        'Bench',
-        '--email',
-        OWN,
-        '--imap',
-        `127.0.0.1:${server.imapPort}`,
-        '--security',
-        'none',
-        '--user',
-        USER,
-        '--password-env',
-        'PW',
-      ],
-      { PW: PASSWORD },
-    );
+    cli(db, localImapAccount({ name: 'Bench', email: OWN, port: server.imapPort, user: USER }), { PW: PASSWORD });
     const run = await syncMeasured(db, unique);
     const perThousand = unique / 1000;
     const dbBytes = databaseBytes(db);

@@ -11,12 +11,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ImapFlow } from 'imapflow';
-import { CLI } from '../e2e/fixtures/cli.js';
+import { CLI, localImapAccount } from '../e2e/fixtures/cli.js';
 import { type DovecotServer, dovecotAvailable, startDovecot } from '../e2e/support/dovecot.js';
-import { createFolder, type SeedMessage, seedMessages } from '../e2e/support/maildir.js';
 import { JournalWatch } from './support/journal-watch.js';
-import { generateMailbox } from './support/mailbox-gen.js';
 import { fmt, mb, peakRss, timed } from './support/measure.js';
+import { seedGeneratedMailbox } from './support/seed-mailbox.js';
 
 const { values } = parseArgs({
   options: { count: { type: 'string', default: '10000' }, 'skip-mbsync': { type: 'boolean', default: false } },
@@ -25,31 +24,6 @@ const COUNT = Number(values.count);
 const OWN = 'owner@bench.test';
 const PASSWORD = 'bench';
 const USER = 'bench@bench.test';
-
-async function seed(server: DovecotServer): Promise<{ bytes: number; perFolder: Map<string, number> }> {
-  const pending = new Map<string, SeedMessage[]>();
-  const perFolder = new Map<string, number>();
-  let bytes = 0;
-  const flush = (folder: string) => {
-    const list = pending.get(folder);
-    if (list?.length) seedMessages(server, USER, folder, list);
-    pending.set(folder, []);
-  };
-  for (const m of generateMailbox({ count: COUNT, seed: 2026, ownAddress: OWN })) {
-    if (!perFolder.has(m.folder)) {
-      if (m.folder !== 'INBOX') createFolder(server, USER, m.folder);
-      perFolder.set(m.folder, 0);
-      pending.set(m.folder, []);
-    }
-    perFolder.set(m.folder, (perFolder.get(m.folder) ?? 0) + 1);
-    bytes += m.raw.length;
-    const list = pending.get(m.folder) as SeedMessage[];
-    list.push({ raw: m.raw, flags: m.flags, internalDate: m.internalDate });
-    if (list.length >= 500) flush(m.folder);
-  }
-  for (const folder of pending.keys()) flush(folder);
-  return { bytes, perFolder };
-}
 
 function imapClient(server: DovecotServer): ImapFlow {
   return new ImapFlow({
@@ -141,25 +115,7 @@ async function runInterlog(server: DovecotServer, dir: string, expected: number)
   const db = path.join(dir, 'journal.db');
   const add = spawnSync(
     process.execPath,
-    [
-      CLI,
-      '--db',
-      db,
-      'account',
-      'add',
-      '--name',
-      'Bench',
-      '--email',
-      OWN,
-      '--imap',
-      `127.0.0.1:${server.imapPort}`,
-      '--security',
-      'none',
-      '--user',
-      USER,
-      '--password-env',
-      'PW',
-    ],
+    [CLI, '--db', db, ...localImapAccount({ name: 'Bench', email: OWN, port: server.imapPort, user: USER })],
     { env: { ...process.env, PW: PASSWORD }, encoding: 'utf8' },
   );
   if (add.status !== 0) throw new Error(`account add failed: ${add.stderr}`);
@@ -192,8 +148,10 @@ async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'interlog-bench-'));
   const server = await startDovecot({ users: [{ user: USER, password: PASSWORD }] });
   try {
-    const gen = await timed(() => seed(server));
-    const { bytes, perFolder } = gen.value;
+    const gen = await timed(async () =>
+      seedGeneratedMailbox(server, USER, { count: COUNT, seed: 2026, ownAddress: OWN }),
+    );
+    const { bytes, perFolder, unique: uniqueExpected } = gen.value;
     const folders = [...perFolder.keys()];
     console.log(
       `mailbox: ${COUNT} letters, ${fmt(mb(bytes))} MB in ${folders.join(', ')} (generated in ${fmt(gen.ms / 1000)} s)`,
@@ -203,7 +161,6 @@ async function main() {
     const bare = await timed(() => bareFetch(server, folders));
     const mbsyncMs = values['skip-mbsync'] || !mbsyncAvailable() ? null : await runMbsync(server, dir);
     // Letters to oneself sit in INBOX and Sent: the journal keeps them once.
-    const uniqueExpected = await countUnique(server, folders);
     const run = await runInterlog(server, dir, uniqueExpected);
 
     const s = (ms: number | null) => (ms === null ? 'n/a' : `${fmt(ms / 1000, 2)} s`);
@@ -234,22 +191,6 @@ async function main() {
     await server.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-}
-
-async function countUnique(server: DovecotServer, folders: string[]): Promise<number> {
-  const client = imapClient(server);
-  await client.connect();
-  const ids = new Set<string>();
-  let withoutId = 0;
-  for (const folder of folders) {
-    await client.mailboxOpen(folder, { readOnly: true });
-    for await (const msg of client.fetch('1:*', { envelope: true })) {
-      if (msg.envelope?.messageId) ids.add(msg.envelope.messageId);
-      else withoutId++;
-    }
-  }
-  await client.logout();
-  return ids.size + withoutId;
 }
 
 function dirSize(dir: string): number {

@@ -7,7 +7,7 @@ import { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { JournalService } from '../core/journal-service.js';
 import { FileSecretStore } from '../core/secrets/file-secret-store.js';
-import { parseExport, runCli } from './fixtures/cli.js';
+import { localImapAccount, parseExport, runCli } from './fixtures/cli.js';
 import { letter } from './fixtures/letters.js';
 import { type DovecotServer, dovecotAvailable, startDovecot } from './support/dovecot.js';
 import { seedMessages } from './support/maildir.js';
@@ -94,22 +94,7 @@ describe.skipIf(!available.ok)(
       );
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'interlog-backup-'));
       db = path.join(dir, 'journal.db');
-      const add = await cli(
-        'account',
-        'add',
-        '--name',
-        'Work',
-        '--email',
-        USER,
-        '--imap',
-        `127.0.0.1:${server.imapPort}`,
-        '--security',
-        'none',
-        '--user',
-        USER,
-        '--password-env',
-        'PW',
-      );
+      const add = await cli(...localImapAccount({ name: 'Work', email: USER, port: server.imapPort }));
       expect(add.stderr).toBe('');
       const sync = await cli('sync');
       expect(sync.code).toBe(0);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JournalService } from '../core/journal-service.js';
 import { FileSecretStore } from '../core/secrets/file-secret-store.js';
-import { parseExport, runCli } from './fixtures/cli.js';
+import { localImapAccount, parseExport, runCli } from './fixtures/cli.js';
 import { letter } from './fixtures/letters.js';
 import { type DovecotServer, dovecotAvailable, startDovecot } from './support/dovecot.js';
 import { startFaultProxy } from './support/fault-proxy.js';
@@ -101,24 +101,7 @@ describe.skipIf(!available.ok)(`resuming an IMAP sync${available.ok ? '' : ` (sk
   });
 
   function addArgs(db: string, user: string, port: number) {
-    return [
-      '--db',
-      db,
-      'account',
-      'add',
-      '--name',
-      'Work',
-      '--email',
-      ME,
-      '--imap',
-      `127.0.0.1:${port}`,
-      '--security',
-      'none',
-      '--user',
-      user,
-      '--password-env',
-      'PW',
-    ];
+    return ['--db', db, ...localImapAccount({ name: 'Work', email: ME, port, user })];
   }
 
   it('the reference run holds every letter exactly once', () => {

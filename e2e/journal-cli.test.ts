@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Journal } from '../core/db/journal.js';
 import { JournalService } from '../core/journal-service.js';
 import { FileSecretStore } from '../core/secrets/file-secret-store.js';
-import { parseExport, runCli } from './fixtures/cli.js';
+import { localImapAccount, parseExport, runCli } from './fixtures/cli.js';
 import { letter } from './fixtures/letters.js';
 import { type DovecotServer, dovecotAvailable, startDovecot } from './support/dovecot.js';
 import { createFolder, seedMessages } from './support/maildir.js';
@@ -81,20 +81,7 @@ describe.skipIf(!available.ok)(
       dir = fs.mkdtempSync(path.join(os.tmpdir(), 'interlog-journal-cli-'));
       db = path.join(dir, 'journal.db');
       const add = await cli(
-        'account',
-        'add',
-        '--name',
-        'Work',
-        '--email',
-        USER,
-        '--imap',
-        `127.0.0.1:${server.imapPort}`,
-        '--security',
-        'none',
-        '--user',
-        USER,
-        '--password-env',
-        'PW',
+        ...localImapAccount({ name: 'Work', email: USER, port: server.imapPort }),
         '--identity',
         'sales@mycompany.ru',
       );

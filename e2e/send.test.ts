@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { InterlogError } from '../core/errors.js';
 import { JournalService } from '../core/journal-service.js';
 import { FileSecretStore } from '../core/secrets/file-secret-store.js';
-import { runCli } from './fixtures/cli.js';
+import { localImapAccount, runCli } from './fixtures/cli.js';
 import { letter } from './fixtures/letters.js';
 import { startSmtp, type TestSmtp } from './fixtures/smtp.js';
 import { type DovecotServer, dovecotAvailable, startDovecot } from './support/dovecot.js';
@@ -260,20 +260,7 @@ describe.skipIf(!available.ok)(
       expect(
         (
           await cli(
-            'account',
-            'add',
-            '--name',
-            'Work',
-            '--email',
-            user,
-            '--imap',
-            `127.0.0.1:${dovecot.imapPort}`,
-            '--security',
-            'none',
-            '--user',
-            user,
-            '--password-env',
-            'PW',
+            ...localImapAccount({ name: 'Work', email: user, port: dovecot.imapPort }),
             '--smtp',
             `127.0.0.1:${smtp.port}`,
             '--smtp-security',
