@@ -41,6 +41,25 @@ describe.skipIf(!available.ok)(`faults the soak found${skipNote}`, () => {
     });
   }
 
+  /** An account on 127.0.0.1 without TLS or a check (the faults come from the proxy in front of the port). */
+  function addLocalAccount(
+    service: JournalService,
+    o: { user: string; protocol: 'imap' | 'pop3'; port: number; smtpPort?: number; name?: string },
+  ) {
+    return service.addAccount({
+      name: o.name ?? 'Work',
+      email: o.user,
+      protocol: o.protocol,
+      host: '127.0.0.1',
+      port: o.port,
+      security: 'none',
+      username: o.user,
+      password: PASSWORD,
+      ...(o.smtpPort ? { smtp: { host: '127.0.0.1', port: o.smtpPort, security: 'none' as const } } : {}),
+      verify: false,
+    });
+  }
+
   async function syncThroughGarble(user: string, fault: { afterLineBytes: number; afterCommand: RegExp }) {
     const ids = Array.from({ length: 5 }, (_, i) => `${user.split('@')[0]}-${i}@client.example`);
     seedMessages(
@@ -60,17 +79,7 @@ describe.skipIf(!available.ok)(`faults the soak found${skipNote}`, () => {
     const proxy = await startFaultProxy(dovecot.imapPort, '127.0.0.1', { protocol: 'imap' });
     const service = journal(user);
     try {
-      await service.addAccount({
-        name: 'Work',
-        email: user,
-        protocol: 'imap',
-        host: '127.0.0.1',
-        port: proxy.port,
-        security: 'none',
-        username: user,
-        password: PASSWORD,
-        verify: false,
-      });
+      await addLocalAccount(service, { user, protocol: 'imap', port: proxy.port });
       const hit = proxy.inject({ kind: 'garble', ...fault });
       await service.sync({});
       expect(await hit).toBe(true);
@@ -99,18 +108,7 @@ describe.skipIf(!available.ok)(`faults the soak found${skipNote}`, () => {
     const proxy = await startFaultProxy(smtp.port, '127.0.0.1', { protocol: 'smtp' });
     const service = journal('unanswered');
     try {
-      await service.addAccount({
-        name: 'Work',
-        email: user,
-        protocol: 'imap',
-        host: '127.0.0.1',
-        port: dovecot.imapPort,
-        security: 'none',
-        username: user,
-        password: PASSWORD,
-        smtp: { host: '127.0.0.1', port: proxy.port, security: 'none' },
-        verify: false,
-      });
+      await addLocalAccount(service, { user, protocol: 'imap', port: dovecot.imapPort, smtpPort: proxy.port });
       // The server takes the letter; its "250 Ok" never reaches the client.
       const hit = proxy.inject({ kind: 'cut', afterBytes: 0, afterCommand: /^\.\r$/m });
       await service.send({ account: 'Work', to: ['ivan@client.example'], subject: 'Счёт', text: 'Счёт во вложении.' });
@@ -140,17 +138,7 @@ describe.skipIf(!available.ok)(`faults the soak found${skipNote}`, () => {
     const proxy = await startFaultProxy(dovecot.pop3Port as number, '127.0.0.1', { protocol: 'pop3' });
     const service = journal('watched');
     try {
-      await service.addAccount({
-        name: 'Shop',
-        email: user,
-        protocol: 'pop3',
-        host: '127.0.0.1',
-        port: proxy.port,
-        security: 'none',
-        username: user,
-        password: PASSWORD,
-        verify: false,
-      });
+      await addLocalAccount(service, { user, protocol: 'pop3', port: proxy.port, name: 'Shop' });
       // The "+OK" to USER arrives as "+\xcfK", once in the sync a watch starts with and once in its first poll.
       const garbleLogin = () => proxy.inject({ kind: 'garble', afterLineBytes: 1, afterCommand: /^USER /m });
       const first = garbleLogin();
