@@ -20,7 +20,7 @@ import { JournalService } from '../core/journal-service.js';
 import { FileSecretStore } from '../core/secrets/file-secret-store.js';
 import { CLI, localImapAccount } from '../e2e/fixtures/cli.js';
 import { type DovecotServer, dovecotAvailable, startDovecot } from '../e2e/support/dovecot.js';
-import { JournalWatch } from './support/journal-watch.js';
+import { measuredSync } from './support/journal-watch.js';
 import { fmt, mb, peakRss, timed } from './support/measure.js';
 import { Rng } from './support/prng.js';
 import { seedGeneratedMailbox } from './support/seed-mailbox.js';
@@ -129,22 +129,6 @@ async function warmDovecot(server: DovecotServer, folders: string[]): Promise<vo
   await client.logout();
 }
 
-async function syncMeasured(db: string, expected: number) {
-  const start = performance.now();
-  const child = spawn(process.execPath, [CLI, '--db', db, 'sync'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  let peak = 0;
-  const watch = new JournalWatch(db, expected);
-  const poll = setInterval(() => {
-    peak = Math.max(peak, peakRss(child.pid as number) ?? 0);
-    watch.sample(performance.now() - start);
-  }, 100);
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  clearInterval(poll);
-  const totalMs = performance.now() - start;
-  if (code !== 0) throw new Error(`interlog sync exited with ${code}`);
-  return { totalMs, peak, ...watch.finish(totalMs) };
-}
-
 async function main(): Promise<void> {
   const available = dovecotAvailable();
   if (!available.ok) {
@@ -165,7 +149,7 @@ async function main(): Promise<void> {
     );
     await warmDovecot(server, [...perFolder.keys()]);
     cli(db, localImapAccount({ name: 'Bench', email: OWN, port: server.imapPort, user: USER }), { PW: PASSWORD });
-    const run = await syncMeasured(db, unique);
+    const run = await measuredSync(db, unique, 100);
     const perThousand = unique / 1000;
     const dbBytes = databaseBytes(db);
     const blobBytes = directoryBytes(blobsDir(db));

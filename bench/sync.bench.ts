@@ -13,8 +13,8 @@ import { parseArgs } from 'node:util';
 import { ImapFlow } from 'imapflow';
 import { CLI, localImapAccount } from '../e2e/fixtures/cli.js';
 import { type DovecotServer, dovecotAvailable, startDovecot } from '../e2e/support/dovecot.js';
-import { JournalWatch } from './support/journal-watch.js';
-import { fmt, mb, peakRss, timed } from './support/measure.js';
+import { measuredSync } from './support/journal-watch.js';
+import { fmt, mb, timed } from './support/measure.js';
 import { seedGeneratedMailbox } from './support/seed-mailbox.js';
 
 const { values } = parseArgs({
@@ -119,23 +119,12 @@ async function runInterlog(server: DovecotServer, dir: string, expected: number)
     { env: { ...process.env, PW: PASSWORD }, encoding: 'utf8' },
   );
   if (add.status !== 0) throw new Error(`account add failed: ${add.stderr}`);
-  const start = performance.now();
-  const child = spawn(process.execPath, [CLI, '--db', db, 'sync'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  let peak: number | null = null;
-  const watch = new JournalWatch(db, expected);
-  const poll = setInterval(() => {
-    peak = Math.max(peak ?? 0, peakRss(child.pid as number) ?? 0) || peak;
-    watch.sample(performance.now() - start);
-  }, 50);
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  const totalMs = performance.now() - start;
-  clearInterval(poll);
-  if (code !== 0) throw new Error(`interlog sync exited with ${code}`);
-  const seen = watch.finish(totalMs);
-  const interactions = seen.interactions;
+  const seen = await measuredSync(db, expected, 50);
+  const { totalMs, interactions } = seen;
   const complete = interactions >= expected && seen.indexed >= expected;
   const listedMs = interactions >= expected ? seen.listedMs : null;
   const indexedMs = complete ? seen.indexedMs : null;
+  const peak = seen.peak || null;
   return { totalMs, listedMs, indexedMs, peakRss: peak, interactions };
 }
 

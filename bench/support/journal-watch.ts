@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
+import { CLI } from '../../e2e/fixtures/cli.js';
+import { peakRss } from './measure.js';
 
 /**
  * Watches a journal that another process is filling, through a read-only connection, and notes when every
@@ -52,4 +55,24 @@ export class JournalWatch {
   private count(sql: string): number {
     return ((this.reader as Database.Database).prepare(sql).get() as { n: number }).n;
   }
+}
+
+/**
+ * Runs the real `interlog sync` on a journal to its end, sampling the process's peak RSS and the journal every
+ * `pollMs`; throws when the command fails.
+ */
+export async function measuredSync(db: string, expected: number, pollMs: number) {
+  const start = performance.now();
+  const child = spawn(process.execPath, [CLI, '--db', db, 'sync'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  let peak = 0;
+  const watch = new JournalWatch(db, expected);
+  const poll = setInterval(() => {
+    peak = Math.max(peak, peakRss(child.pid as number) ?? 0);
+    watch.sample(performance.now() - start);
+  }, pollMs);
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  clearInterval(poll);
+  const totalMs = performance.now() - start;
+  if (code !== 0) throw new Error(`interlog sync exited with ${code}`);
+  return { totalMs, peak, ...watch.finish(totalMs) };
 }
