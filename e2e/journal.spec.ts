@@ -1,14 +1,12 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, expect, type Page, request, test } from '@playwright/test';
-import { createDispatcher } from '../core/host/dispatch.js';
-import { type HttpHost, startHttpHost } from '../core/host/http-host.js';
-import { JournalService } from '../core/journal-service.js';
-import { FileSecretStore } from '../core/secrets/file-secret-store.js';
+import type { HttpHost } from '../core/host/http-host.js';
+import type { JournalService } from '../core/journal-service.js';
 import { letter } from './fixtures/letters.js';
+import { servedJournal } from './fixtures/served-journal.js';
 import { type DovecotServer, dovecotAvailable, startDovecot } from './support/dovecot.js';
 import { seedMessages } from './support/maildir.js';
 
@@ -153,22 +151,13 @@ test.describe('the journal in the browser host', () => {
         }),
       },
     ]);
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'interlog-e2e-'));
-    const dbFile = path.join(dir, 'journal.db');
-    service = new JournalService({ dbFile, secrets: FileSecretStore.besideJournal(dbFile) });
-    await service.addAccount({
-      name: 'Work',
-      email: USER,
-      protocol: 'imap',
-      host: '127.0.0.1',
-      port: server.imapPort,
-      security: 'starttls',
-      username: USER,
+    ({ dir, service, host } = await servedJournal({
+      server,
+      user: USER,
       password: PASSWORD,
-      acceptSelfSigned: true,
-    });
-    await service.sync({});
-    host = await startHttpHost({ dispatcher: createDispatcher(service), staticDir: RENDERER });
+      prefix: 'interlog-e2e-',
+      staticDir: RENDERER,
+    }));
   });
 
   test.afterAll(async () => {
