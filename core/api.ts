@@ -185,7 +185,11 @@ export const schemas = {
   rerunRules: z.object({}),
   /** Deletes interactions from the journal (never from the server); all or none. */
   deleteInteractions: z.object({ ids: z.array(z.number().int().positive()).min(1).max(10_000) }),
-  search: z.object({ text: z.string().max(1000), limit: z.number().int().min(1).max(1000).default(50) }),
+  /** Full-text search within what the list is narrowed to (the same filter as listInteractions). */
+  search: interactionFilter.extend({
+    text: z.string().max(1000),
+    limit: z.number().int().min(1).max(1000).default(50),
+  }),
   ...kindSchemas,
 } as const;
 

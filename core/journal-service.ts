@@ -451,9 +451,9 @@ export class JournalService implements JournalApi {
     return { incoming: await this.password(account), smtp: smtp ?? null };
   }
 
-  async search(input: { text: string; limit?: number }): Promise<InteractionRecord[]> {
-    const { text, limit } = schemas.search.parse(input);
-    return this.journal.interactions.search(text, limit);
+  async search(input: z.input<typeof schemas.search>): Promise<InteractionRecord[]> {
+    const { text, limit, ...filter } = schemas.search.parse(input);
+    return this.journal.interactions.search(text, limit, { ...filter, now: this.now() });
   }
 
   /** Every interaction, oldest first; for export, not for transports (it is not bounded). */

@@ -200,25 +200,6 @@ export function apiFilter(filter: ListFilter): ApiInput<'countInteractions'> {
   };
 }
 
-/**
- * Search answers over the whole journal, so its hits are narrowed here by what a record carries. A contact is not
- * among that (a record names addresses, not contacts), so a contact view searches the whole journal.
- */
-function matches(r: InteractionRecord, filter: ListFilter, now: string): boolean {
-  if (filter.kind && r.kind !== filter.kind) return false;
-  if (filter.subject && r.subject?.id !== filter.subject.id) return false;
-  if (filter.review === 'to-review' && (r.reviewed || (r.reviewAfter !== null && r.reviewAfter > now))) return false;
-  if (filter.review === 'postponed' && (r.reviewed || r.reviewAfter === null || r.reviewAfter <= now)) return false;
-  if (filter.control && !(r.onControl && r.controlClosedAt === null)) return false;
-  if (filter.control === 'overdue' && !(r.controlDue !== null && r.controlDue < now)) return false;
-  if (filter.direction && r.direction !== filter.direction) return false;
-  if (filter.accountId && r.accountId !== filter.accountId) return false;
-  if (filter.folder && !r.folders.includes(filter.folder)) return false;
-  if (filter.from && r.date < dayStart(filter.from)) return false;
-  if (filter.to && r.date >= dayStart(filter.to, 1)) return false;
-  return true;
-}
-
 function byDate(order: Order) {
   const sign = order === 'newest' ? -1 : 1;
   return (a: InteractionRecord, b: InteractionRecord) =>
@@ -261,10 +242,10 @@ export function createJournalStore(api: JournalClient, lang: Lang = detectLangua
       }
       set((s) => ({ list: { ...s.list, searching: true } }));
       try {
-        const found = await api.search({ text: query, limit: SEARCH_LIMIT });
+        // Core searches within the same filter as the list, so a narrowed view searches only what it shows.
+        const found = await api.search({ text: query, limit: SEARCH_LIMIT, ...apiFilter(filter) });
         if (seq !== searchSeq) return;
-        const now = new Date().toISOString();
-        const hits = found.filter((r) => matches(r, filter, now)).sort(byDate(order));
+        const hits = found.sort(byDate(order));
         set((s) => ({ list: { ...s.list, hits, searching: false } }));
       } catch (error) {
         if (seq === searchSeq) set((s) => ({ list: { ...s.list, searching: false } }));

@@ -39,5 +39,11 @@ describe('full-text search', () => {
     expect(found('поставка арматур')).toEqual(['b', 'a']);
     expect(found('поставк', 2)).toEqual(['c', 'b']);
     expect(found('нет такого')).toEqual([]);
+    // Within what the list is narrowed to: the same filter as the list's.
+    const within = (filter: Parameters<typeof journal.interactions.search>[2]) =>
+      journal.interactions.search('поставк', 50, filter).map((r) => r.messageId);
+    expect(within({ before: '2024-03-07T00:00:00.000Z' })).toEqual(['b', 'a']);
+    expect(within({ since: '2024-03-06T00:00:00.000Z' })).toEqual(['c', 'b']);
+    expect(within({ direction: 'out' })).toEqual([]);
   });
 });

@@ -182,15 +182,16 @@ export class InteractionsRepo {
    * relevance (bm25) scores every match before the limit: 1-2 s for a common word in 100,000 interactions, and
    * 16 s with real letter bodies (bench:large), where the date order takes tens of milliseconds.
    */
-  search(text: string, limit = 50): InteractionRecord[] {
+  search(text: string, limit = 50, filter: InteractionFilter = {}): InteractionRecord[] {
     const query = toFtsQuery(text);
     if (!query) return [];
+    const { and, params } = filterClause(filter);
     return this.db
-      .prepare<[string, number], Row>(
-        `${SELECT} WHERE i.id IN (SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH ?)
+      .prepare<Array<number | string>, Row>(
+        `${SELECT} WHERE i.id IN (SELECT rowid FROM interactions_fts WHERE interactions_fts MATCH ?) ${and}
          ORDER BY i.date DESC, i.id DESC LIMIT ?`,
       )
-      .all(query, limit)
+      .all(query, ...params, limit)
       .map((row) => this.toRecord(row));
   }
 
@@ -236,8 +237,8 @@ export class InteractionsRepo {
   }
 }
 
-/** The WHERE clause for a filter, over `interactions i` joined with `chains c`. */
-function filterClause(filter: InteractionFilter): { clause: string; params: Array<number | string> } {
+/** The conditions of a filter, as a WHERE clause or to add to one, over `interactions i` joined with `chains c`. */
+function filterClause(filter: InteractionFilter): { clause: string; and: string; params: Array<number | string> } {
   const where: string[] = [];
   const params: Array<number | string> = [];
   if (filter.subjectId !== undefined) {
@@ -291,7 +292,8 @@ function filterClause(filter: InteractionFilter): { clause: string; params: Arra
     where.push('i.date < ?');
     params.push(new Date(filter.before).toISOString());
   }
-  return { clause: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+  const all = where.join(' AND ');
+  return { clause: all ? `WHERE ${all}` : '', and: all ? `AND ${all}` : '', params };
 }
 
 /** Turns what a person types into an FTS5 query that cannot be a syntax error: quoted words, each a prefix. */
