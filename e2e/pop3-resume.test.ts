@@ -74,7 +74,13 @@ describe.skipIf(!available.ok)(`resuming a POP3 sync${available.ok ? '' : ` (ski
   let reference: Array<Record<string, unknown>>;
 
   const dbOf = (user: string) => path.join(dir, `${user}.db`);
-  const exported = async (user: string) => parseExport((await runCli(['--db', dbOf(user), 'export', '--json'])).stdout);
+  async function exported(user: string) {
+    const run = await runCli(['--db', dbOf(user), 'export', '--json']);
+    // A journal that fails to open must fail the test with its own words, not look like an empty one.
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    return parseExport(run.stdout);
+  }
   const addArgs = (user: string, port: number) => [
     '--db',
     dbOf(user),

@@ -76,6 +76,40 @@ describe('the check at open', () => {
     expect(error.message).toMatch(/No backup was found in journal\.db\.backups\//);
   });
 
+  it('opens a journal whose checkpoint was killed after page 1, reading the pages the file lacks from its WAL', () => {
+    const writer = openDatabase(file);
+    writer.pragma('wal_autocheckpoint = 0');
+    writer.exec(
+      'CREATE TABLE filler (x); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400) ' +
+        'INSERT INTO filler SELECT randomblob(1000) FROM n',
+    );
+    // The state a kill -9 leaves: the WAL holds the new pages, and the checkpoint wrote page 1 (its header counting
+    // them) into the file before the pages after it.
+    const image = path.join(dir, 'image.db');
+    fs.copyFileSync(file, image);
+    fs.copyFileSync(`${file}-wal`, `${image}-wal`);
+    writer.close();
+    const wal = fs.readFileSync(`${image}-wal`);
+    const pageSize = wal.readUInt32BE(8);
+    let page1: Buffer | undefined;
+    for (let at = 32; at + 24 + pageSize <= wal.length; at += 24 + pageSize) {
+      if (wal.readUInt32BE(at) === 1) page1 = wal.subarray(at + 24, at + 24 + pageSize);
+    }
+    const fd = fs.openSync(image, 'r+');
+    fs.writeSync(fd, page1 as Buffer, 0, pageSize, 0);
+    fs.closeSync(fd);
+    expect((page1 as Buffer).readUInt32BE(28) * pageSize).toBeGreaterThan(fs.statSync(image).size);
+    const bare = path.join(dir, 'bare.db');
+    fs.copyFileSync(image, bare);
+
+    const reopened = openDatabase(image);
+    expect(reopened.prepare('SELECT COUNT(*) AS n FROM filler').get()).toEqual({ n: 400 });
+    reopened.close();
+
+    // Without its WAL the same file really is cut short.
+    expect(() => openDatabase(bare).close()).toThrow(/is damaged: it is cut short/);
+  });
+
   it('opens a large journal without reading every page, and the next backup finds the damage', async () => {
     fill(3);
     const journal = Journal.open(file);

@@ -104,9 +104,53 @@ function checkHeader(file: string, size: number): void {
   }
   // The page count in the header is valid only when the change counter matches "version valid for".
   const pages = header.readUInt32BE(28);
-  if (header.readUInt32BE(24) === header.readUInt32BE(92) && pages * pageSize > size) {
-    throw damaged(file, `it is cut short (${size} bytes where its header counts ${pages} pages of ${pageSize})`);
+  if (header.readUInt32BE(24) !== header.readUInt32BE(92) || pages * pageSize <= size) return;
+  // A checkpoint writes page 1, with the new count, before the pages that grow the file; killed in between, it
+  // leaves a file shorter than its header whose missing pages are all still in the WAL, where SQLite reads them.
+  const inWal = committedWalPages(file, pageSize);
+  for (let page = Math.floor(size / pageSize) + 1; page <= pages; page++) {
+    if (!inWal.has(page)) {
+      throw damaged(file, `it is cut short (${size} bytes where its header counts ${pages} pages of ${pageSize})`);
+    }
   }
+}
+
+const WAL_HEADER = 32;
+const FRAME_HEADER = 24;
+
+/**
+ * The pages the journal's WAL holds in committed transactions: frames carry the salt of the WAL's header (older
+ * ones are leftovers of a previous cycle), and frames after the last commit frame are a transaction that never
+ * finished. Checksums are left to SQLite, which stops at the first bad one.
+ */
+function committedWalPages(file: string, pageSize: number): Set<number> {
+  const committed = new Set<number>();
+  let fd: number;
+  try {
+    fd = fs.openSync(`${file}-wal`, 'r');
+  } catch {
+    return committed;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const header = Buffer.alloc(WAL_HEADER);
+    if (fs.readSync(fd, header, 0, WAL_HEADER, 0) < WAL_HEADER) return committed;
+    if ((header.readUInt32BE(0) & 0xfffffffe) !== 0x377f0682 || header.readUInt32BE(8) !== pageSize) return committed;
+    const frame = Buffer.alloc(FRAME_HEADER);
+    let pending: number[] = [];
+    for (let at = WAL_HEADER; at + FRAME_HEADER + pageSize <= size; at += FRAME_HEADER + pageSize) {
+      fs.readSync(fd, frame, 0, FRAME_HEADER, at);
+      if (!frame.subarray(8, 16).equals(header.subarray(16, 24))) break;
+      pending.push(frame.readUInt32BE(0));
+      if (frame.readUInt32BE(4) !== 0) {
+        for (const page of pending) committed.add(page);
+        pending = [];
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return committed;
 }
 
 function checkIntegrity(db: Db, file: string, full: boolean): void {
