@@ -87,6 +87,48 @@ export const schemas = {
       message: 'deleting after some days needs leaveOnServer (without it every letter is deleted once received)',
       path: ['deleteAfterDays'],
     }),
+  /**
+   * Changes a saved account; what is left out stays as it is. New servers or passwords are signed in to first
+   * (unless `verify` is false), and nothing is saved when that fails. The protocol and address are the account's
+   * identity: for another one, add an account.
+   */
+  editAccount: z.object({
+    name: z.string().min(1),
+    newName: z.string().trim().min(1).max(200).optional(),
+    host: z.string().trim().min(1).max(255).optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    security: z.enum(['tls', 'starttls', 'none']).optional(),
+    username: z.string().min(1).max(320).optional(),
+    password: z.string().min(1).max(4096).optional(),
+    acceptSelfSigned: z.boolean().optional(),
+    timeoutMs: z.number().int().min(1000).max(600_000).optional(),
+    leaveOnServer: z.boolean().optional(),
+    deleteAfterDays: z.number().int().min(1).max(36_500).nullable().optional(),
+    securePasswordAuth: z.boolean().optional(),
+    /** The outgoing server as a whole; null removes it (the account then only receives). */
+    smtp: z
+      .object({
+        host: z.string().trim().min(1).max(255),
+        port: z.number().int().min(1).max(65535),
+        security: z.enum(['tls', 'starttls', 'none']),
+        /** null: the incoming user name. */
+        username: z.string().min(1).max(320).nullable().default(null),
+        /** Omitted: the outgoing password stays as it was (the incoming one, when it had none of its own). */
+        password: z.string().min(1).max(4096).optional(),
+        /** Sign in to the outgoing server with the incoming password from now on. */
+        sameAsIncoming: z.boolean().default(false),
+        popBeforeSmtp: z.boolean().default(false),
+        securePasswordAuth: z.boolean().default(false),
+      })
+      .nullable()
+      .optional(),
+    senderName: z.string().trim().min(1).max(200).nullable().optional(),
+    copyToSent: z.boolean().optional(),
+    sentFolder: z.string().min(1).max(500).nullable().optional(),
+    verify: z.boolean().default(true),
+  }),
+  /** Forgets the account and its password; its letters stay in the journal. Refused while it has unsent letters. */
+  removeAccount: z.object({ name: z.string().min(1) }),
   /** Finds the servers for an address (provider table, autoconfig, DNS SRV, MX, probing); null when none. */
   detectServers: z.object({ email: z.email() }),
   /** The three-step account form (seed 004) pre-filled with detected or recommended values. */
@@ -212,6 +254,24 @@ export interface AccountSummary {
   timeoutMs: number;
   /** The server folders the journal holds letters from (for the list's folder filter). */
   folders: string[];
+  /** The rest of the settings, for the account's edit form; passwords never leave the secret store. */
+  username: string;
+  acceptSelfSigned: boolean;
+  securePasswordAuth: boolean;
+  smtp: {
+    host: string;
+    port: number;
+    security: 'tls' | 'starttls' | 'none';
+    /** null: the incoming user name. */
+    username: string | null;
+    /** false: it signs in with the incoming password. */
+    ownPassword: boolean;
+    popBeforeSmtp: boolean;
+    securePasswordAuth: boolean;
+  } | null;
+  senderName: string | null;
+  copyToSent: boolean;
+  sentFolder: string | null;
 }
 
 /** What setupAccount did: saved after a passing check, or not saved, with the check saying which step failed. */
@@ -240,6 +300,8 @@ export interface AttachmentFile {
 export interface JournalApi extends KindsApi {
   listAccounts(): Promise<AccountSummary[]>;
   addAccount(input: AddAccountInput): Promise<AccountSummary>;
+  editAccount(input: z.input<typeof schemas.editAccount>): Promise<AccountSummary>;
+  removeAccount(input: z.input<typeof schemas.removeAccount>): Promise<{ removed: string; lettersKept: number }>;
   detectServers(input: z.input<typeof schemas.detectServers>): Promise<Detection | null>;
   accountSetupForm(input: z.input<typeof schemas.accountSetupForm>): Promise<SetupForm>;
   setupAccount(input: z.input<typeof schemas.setupAccount>): Promise<SetupResult>;

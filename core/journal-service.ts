@@ -102,6 +102,19 @@ export class JournalService implements JournalApi {
     return this.summary(await this.accountSetup.add(input));
   }
 
+  async editAccount(input: z.input<typeof schemas.editAccount>): Promise<AccountSummary> {
+    return this.summary(await this.accountSetup.edit(input));
+  }
+
+  /** Stops the syncs under way first: a sync still running would write letters for an account that is gone. */
+  async removeAccount(input: z.input<typeof schemas.removeAccount>): Promise<{ removed: string; lettersKept: number }> {
+    const { name } = schemas.removeAccount.parse(input);
+    this.requireAccount(name);
+    for (const handle of this.running) handle.stop();
+    await Promise.allSettled([...this.running].map((h) => h.result));
+    return this.accountSetup.remove(name);
+  }
+
   async detectServers(input: z.input<typeof schemas.detectServers>): Promise<Detection | null> {
     return this.accountSetup.detect(schemas.detectServers.parse(input).email);
   }
@@ -512,5 +525,22 @@ function toSummary(a: AccountRecord, folders: string[]): AccountSummary {
     isSystem: a.isSystem,
     timeoutMs: a.timeoutMs,
     folders,
+    username: a.username,
+    acceptSelfSigned: a.acceptSelfSigned,
+    securePasswordAuth: a.securePasswordAuth,
+    smtp: a.smtp
+      ? {
+          host: a.smtp.host,
+          port: a.smtp.port,
+          security: a.smtp.security,
+          username: a.smtp.username,
+          ownPassword: a.smtp.secretRef !== null,
+          popBeforeSmtp: a.smtp.popBeforeSmtp,
+          securePasswordAuth: a.smtp.securePasswordAuth,
+        }
+      : null,
+    senderName: a.senderName,
+    copyToSent: a.copyToSent,
+    sentFolder: a.sentFolder,
   };
 }

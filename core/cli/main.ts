@@ -3,6 +3,12 @@ import { InterlogError } from '../errors.js';
 import { journalFile } from '../journal-file.js';
 import { JournalService } from '../journal-service.js';
 import { FileSecretStore } from '../secrets/file-secret-store.js';
+import {
+  ACCOUNT_EDIT_USAGE,
+  accountEditOptions,
+  editAccountCommand,
+  removeAccountCommand,
+} from './account-commands.js';
 import { ATTACHMENT_USAGE, attachmentCommand } from './attachment-commands.js';
 import { BACKUP_USAGE, backupCommand, backupOptions } from './backup-commands.js';
 import {
@@ -36,6 +42,7 @@ Commands:
               [--secure-auth]  (prove the password by APOP/CRAM-MD5, never send it; POP3 only)
               [--smtp HOST:PORT [--smtp-security tls|starttls|none] [--smtp-user USER] [--smtp-password-env VAR]
                [--pop-before-smtp] [--smtp-secure-auth] [--no-sent-copy] [--sent-folder PATH] [--sender-name NAME]]
+${ACCOUNT_EDIT_USAGE}
 ${SETUP_USAGE}
   identity add ADDR --account NAME [--company] [--default] [--display-name N] [--reply-to ADDR] [--for-subject ID]...
   identity list --account NAME
@@ -94,6 +101,7 @@ export async function main(argv: string[]): Promise<number> {
       ...kindOptions,
       ...setupOptions,
       ...backupOptions,
+      ...accountEditOptions,
     },
   });
   const [command, sub, ...rest] = positionals;
@@ -115,6 +123,8 @@ export async function main(argv: string[]): Promise<number> {
         const setup = await setupCommand(service, sub ?? '', rest, values);
         if (setup !== undefined) return setup;
         if (sub === 'add') return await addAccount(service, values);
+        if (sub === 'set') return await editAccountCommand(service, rest[0], values);
+        if (sub === 'remove') return await removeAccountCommand(service, rest[0]);
         if (sub === 'list') {
           for (const a of await service.listAccounts()) {
             const status = a.lastError

@@ -77,6 +77,27 @@ export type NewAccount = Omit<
     >
   >;
 
+/** What `update` may change; undefined leaves a setting as it is, `smtp: null` removes the outgoing server. */
+export type AccountChanges = Partial<
+  Pick<
+    AccountRecord,
+    | 'name'
+    | 'host'
+    | 'port'
+    | 'security'
+    | 'username'
+    | 'acceptSelfSigned'
+    | 'timeoutMs'
+    | 'leaveOnServer'
+    | 'deleteAfterDays'
+    | 'smtp'
+    | 'senderName'
+    | 'copyToSent'
+    | 'sentFolder'
+    | 'securePasswordAuth'
+  >
+>;
+
 interface AccountRow {
   id: number;
   name: string;
@@ -187,6 +208,87 @@ export class AccountsRepo {
       this.db.prepare('UPDATE accounts SET is_system = 0 WHERE is_system = 1 AND id <> ?').run(id);
       this.db.prepare('UPDATE accounts SET is_system = 1 WHERE id = ?').run(id);
     });
+  }
+
+  /**
+   * Changes a saved account's settings in one transaction. With `serverMoved` (another host or user name: maybe
+   * another mailbox) every folder's cursor is forgotten, so the next sync reads each folder again instead of
+   * trusting UIDs that may name other letters there; letters already in the journal are recognised, not doubled.
+   */
+  update(id: number, changes: AccountChanges, options: { serverMoved: boolean }): AccountRecord {
+    const columns: Record<string, string | number | null> = {};
+    const set = <K extends keyof AccountChanges>(
+      key: K,
+      column: string,
+      value: (v: AccountChanges[K] & {}) => string | number | null,
+    ) => {
+      if (changes[key] !== undefined)
+        columns[column] = changes[key] === null ? null : value(changes[key] as AccountChanges[K] & {});
+    };
+    set('name', 'name', (v) => v);
+    set('host', 'host', (v) => v);
+    set('port', 'port', (v) => v);
+    set('security', 'security', (v) => v);
+    set('username', 'username', (v) => v);
+    set('acceptSelfSigned', 'accept_self_signed', (v) => (v ? 1 : 0));
+    set('timeoutMs', 'timeout_ms', (v) => v);
+    set('leaveOnServer', 'leave_on_server', (v) => (v ? 1 : 0));
+    set('deleteAfterDays', 'delete_after_days', (v) => v);
+    set('senderName', 'sender_name', (v) => v);
+    set('copyToSent', 'copy_to_sent', (v) => (v ? 1 : 0));
+    set('sentFolder', 'sent_folder', (v) => v);
+    set('securePasswordAuth', 'secure_password_auth', (v) => (v ? 1 : 0));
+    if (changes.smtp !== undefined) {
+      const smtp = changes.smtp;
+      Object.assign(columns, {
+        smtp_host: smtp?.host ?? null,
+        smtp_port: smtp?.port ?? null,
+        smtp_security: smtp?.security ?? null,
+        smtp_username: smtp?.username ?? null,
+        smtp_secret_ref: smtp?.secretRef ?? null,
+        pop_before_smtp: smtp?.popBeforeSmtp ? 1 : 0,
+        smtp_secure_password_auth: smtp?.securePasswordAuth ? 1 : 0,
+      });
+      // Only an account with an outgoing server can send the app's notifications.
+      if (!smtp) columns.is_system = 0;
+    }
+    writeTransaction(this.db, () => {
+      const names = Object.keys(columns);
+      if (names.length > 0) {
+        this.db
+          .prepare(`UPDATE accounts SET ${names.map((c) => `${c} = ?`).join(', ')}, last_error = NULL WHERE id = ?`)
+          .run(...Object.values(columns), id);
+      }
+      // IMAP only: a POP3 maildrop is known by its UIDLs, which another server simply does not list.
+      if (options.serverMoved) {
+        this.db
+          .prepare(
+            `UPDATE folders SET uidvalidity = ?, last_uid = 0, uidnext = NULL, highest_modseq = NULL
+             WHERE account_id = ? AND (SELECT protocol FROM accounts WHERE id = ?) = 'imap'`,
+          )
+          .run(`moved ${new Date().toISOString()}`, id, id);
+      }
+    });
+    return this.get(id) as AccountRecord;
+  }
+
+  /** Letters of the account that are not yet known to be sent: queued, being sent, failed, or in doubt. */
+  unsentCount(id: number): number {
+    return (
+      this.db
+        .prepare<[number], { n: number }>(
+          `SELECT COUNT(*) AS n FROM outbox WHERE account_id = ? AND status NOT IN ('sent', 'cancelled')`,
+        )
+        .get(id)?.n ?? 0
+    );
+  }
+
+  /**
+   * Forgets the account: its folders' sync state, its maildrop memory, its identities and finished outbox rows
+   * go with it (ON DELETE CASCADE); its letters stay in the journal as history, no longer tied to an account.
+   */
+  remove(id: number): void {
+    writeTransaction(this.db, () => this.db.prepare('DELETE FROM accounts WHERE id = ?').run(id));
   }
 
   recordSyncResult(id: number, error: string | null): void {

@@ -143,6 +143,127 @@ export class AccountSetup {
     return this.save(account, false);
   }
 
+  /**
+   * Seed 004's account card, edited: the changes are merged into the saved account and checked by the same rules
+   * as a new one; new servers or passwords are signed in to (no test letter) before anything is stored.
+   */
+  async edit(input: z.input<typeof schemas.editAccount>): Promise<AccountRecord> {
+    const change = schemas.editAccount.parse(input);
+    const current = this.require(change.name);
+    if (change.newName !== undefined && change.newName !== current.name) this.assertNameFree(change.newName);
+    const stored = await this.passwords(current);
+    const ownSmtpPassword = current.smtp?.secretRef ? (stored.smtp ?? undefined) : undefined;
+    const smtp =
+      change.smtp === undefined
+        ? current.smtp && { ...current.smtp, username: current.smtp.username ?? undefined, password: ownSmtpPassword }
+        : change.smtp && {
+            ...change.smtp,
+            username: change.smtp.username ?? undefined,
+            password: change.smtp.sameAsIncoming ? undefined : (change.smtp.password ?? ownSmtpPassword),
+          };
+    const senderName = kept(change.senderName, current.senderName);
+    const sentFolder = kept(change.sentFolder, current.sentFolder);
+    // The whole account as addAccount takes it, so an edit obeys the same rules (POP3-only settings and the like).
+    const merged = schemas.addAccount.parse({
+      name: change.newName ?? current.name,
+      email: current.email,
+      protocol: current.protocol,
+      host: kept(change.host, current.host),
+      port: kept(change.port, current.port),
+      security: kept(change.security, current.security),
+      username: kept(change.username, current.username),
+      password: kept(change.password, stored.incoming),
+      acceptSelfSigned: kept(change.acceptSelfSigned, current.acceptSelfSigned),
+      timeoutMs: kept(change.timeoutMs, current.timeoutMs),
+      leaveOnServer: kept(change.leaveOnServer, current.leaveOnServer),
+      // Turning "leave copies" off ends the N-days rule with it: every letter is then deleted once received.
+      deleteAfterDays: kept(change.deleteAfterDays, change.leaveOnServer === false ? null : current.deleteAfterDays),
+      securePasswordAuth: kept(change.securePasswordAuth, current.securePasswordAuth),
+      ...(smtp
+        ? {
+            smtp: {
+              host: smtp.host,
+              port: smtp.port,
+              security: smtp.security,
+              ...(smtp.username ? { username: smtp.username } : {}),
+              ...(smtp.password ? { password: smtp.password } : {}),
+              popBeforeSmtp: smtp.popBeforeSmtp,
+              securePasswordAuth: smtp.securePasswordAuth,
+            },
+          }
+        : {}),
+      ...(senderName ? { senderName } : {}),
+      copyToSent: kept(change.copyToSent, current.copyToSent),
+      ...(sentFolder ? { sentFolder } : {}),
+      verify: change.verify,
+    });
+    const newPasswords = { incoming: merged.password, smtp: merged.smtp?.password ?? null };
+    // Where and how the account signs in, before and after: only a change there needs the servers' word.
+    const signIn = (a: Checked, passwords: { incoming: string; smtp: string | null }) => {
+      const { incoming, outgoing, popBeforeSmtp } = checkTarget(a, passwords, false);
+      return JSON.stringify([incoming, outgoing, popBeforeSmtp]);
+    };
+    if (merged.verify && signIn(merged, newPasswords) !== signIn(current, stored)) {
+      const { checkServers, throwIfFailed } = await loadCheck();
+      throwIfFailed(await checkServers(checkTarget(merged, newPasswords, false)));
+    }
+
+    const smtpSecretRef = merged.smtp?.password ? `${current.secretRef}:smtp` : null;
+    if (merged.password !== stored.incoming) await this.secrets.set(current.secretRef, merged.password);
+    if (smtpSecretRef && merged.smtp?.password) await this.secrets.set(smtpSecretRef, merged.smtp.password);
+    const record = this.journal.accounts.update(
+      current.id,
+      {
+        name: merged.name,
+        host: merged.host,
+        port: merged.port,
+        security: merged.security,
+        username: merged.username,
+        acceptSelfSigned: merged.acceptSelfSigned,
+        timeoutMs: merged.timeoutMs,
+        leaveOnServer: merged.leaveOnServer,
+        deleteAfterDays: merged.deleteAfterDays,
+        securePasswordAuth: merged.securePasswordAuth,
+        smtp: merged.smtp
+          ? {
+              host: merged.smtp.host,
+              port: merged.smtp.port,
+              security: merged.smtp.security,
+              username: merged.smtp.username ?? null,
+              secretRef: smtpSecretRef,
+              popBeforeSmtp: merged.smtp.popBeforeSmtp,
+              securePasswordAuth: merged.smtp.securePasswordAuth,
+            }
+          : null,
+        senderName: merged.senderName ?? null,
+        copyToSent: merged.copyToSent,
+        sentFolder: merged.sentFolder ?? null,
+      },
+      { serverMoved: merged.host !== current.host || merged.username !== current.username },
+    );
+    // A password of the outgoing server's own that is no longer used is not left behind in the keychain.
+    if (!smtpSecretRef && current.smtp?.secretRef) await this.secrets.delete(current.smtp.secretRef);
+    return record;
+  }
+
+  /** Removes the account and its passwords; refused while it still has letters on their way out. */
+  async remove(name: string): Promise<{ removed: string; lettersKept: number }> {
+    const account = this.require(name);
+    const unsent = this.journal.accounts.unsentCount(account.id);
+    if (unsent > 0) {
+      throw new InterlogError(
+        'invalid-input',
+        `Account "${name}" still has ${unsent} letter${unsent === 1 ? '' : 's'} in the outbox that ${unsent === 1 ? 'is' : 'are'} not known to be sent ` +
+          '(queued, failed or in doubt): send, mark sent or cancel them first (interlog outbox).',
+      );
+    }
+    const lettersKept = this.journal.interactions.count({ accountId: account.id });
+    this.journal.accounts.remove(account.id);
+    await this.secrets.delete(account.secretRef);
+    if (account.smtp?.secretRef) await this.secrets.delete(account.smtp.secretRef);
+    return { removed: name, lettersKept };
+  }
+
   detect(email: string): Promise<Detection | null> {
     return detectServers(email, this.detectOptions);
   }
@@ -283,4 +404,9 @@ export class AccountSetup {
       throw error;
     }
   }
+}
+
+/** An edit's value where it gives one (null included: "clear it"), else the saved one. */
+function kept<T>(changed: T | undefined, saved: T): T {
+  return changed === undefined ? saved : changed;
 }
