@@ -216,8 +216,11 @@ describe('wiring decisions', () => {
     expect(pickLanguage(['fr'])).toBe('en');
   });
 
-  it('restarts the watch when an account was added or saved by the wizard, not when a setup failed', () => {
+  it('restarts the watch when an account was added, saved by the wizard, edited or removed; not when that failed', () => {
     expect(changesAccounts('addAccount', { ok: true, value: {} })).toBe(true);
+    expect(changesAccounts('editAccount', { ok: true, value: {} })).toBe(true);
+    expect(changesAccounts('removeAccount', { ok: true, value: { removed: 'Work', lettersKept: 3 } })).toBe(true);
+    expect(changesAccounts('editAccount', { ok: false, error: { kind: 'auth', message: 'x' } })).toBe(false);
     expect(changesAccounts('setupAccount', { ok: true, value: { saved: true } })).toBe(true);
     expect(changesAccounts('setupAccount', { ok: true, value: { saved: false } })).toBe(false);
     expect(changesAccounts('addAccount', { ok: false, error: { kind: 'invalid-input', message: 'x' } })).toBe(false);

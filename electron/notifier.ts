@@ -294,7 +294,8 @@ export function saveNotified(file: string, keys: readonly string[]): void {
 /** Calls through the dispatcher after which the set of accounts (or their passwords) may differ. */
 export function changesAccounts(method: unknown, result: ApiResult): boolean {
   if (!result.ok) return false;
-  if (method === 'addAccount') return true;
+  // An edited account signs in with its new settings, a removed one is no longer watched.
+  if (method === 'addAccount' || method === 'editAccount' || method === 'removeAccount') return true;
   if (method === 'setupAccount') return (result.value as { saved?: unknown } | undefined)?.saved === true;
   return false;
 }
