@@ -9,6 +9,11 @@ describe('how long the UI waits for an account check', () => {
     expect(callTimeoutMs('sync', {})).toBeNull();
   });
 
+  it('editing an account signs in to its servers and removing one waits for its sync to stop: no time limit', () => {
+    expect(callTimeoutMs('editAccount', { name: 'Work', password: 'x' })).toBeNull();
+    expect(callTimeoutMs('removeAccount', { name: 'Work' })).toBeNull();
+  });
+
   it('setupAccount waits for every stage of the form’s server timeout, on two detected servers, and then 30 s', () => {
     // Connect, greet, sign in, test letter: four stages, each up to the server timeout, on two servers per side.
     expect(callTimeoutMs('setupAccount', { email: 'a@b.test', timeoutSeconds: 60 })).toBe(8 * 60_000 + 30_000);

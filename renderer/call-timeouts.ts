@@ -1,8 +1,11 @@
 // How long the UI waits for each JournalApi call before telling the user it did not answer. Plain data, no DOM, so
 // it is tested under Node (e2e/setup-timeouts.test.ts).
 
-/** Calls that talk to mail servers run as long as they must; everything else answers from the journal. */
-const UNBOUNDED = new Set(['sync', 'addAccount', 'send', 'sendQueued']);
+/**
+ * Calls that talk to mail servers run as long as they must (removing an account first waits for its sync to stop);
+ * everything else answers from the journal.
+ */
+const UNBOUNDED = new Set(['sync', 'addAccount', 'editAccount', 'removeAccount', 'send', 'sendQueued']);
 const CALL_TIMEOUT_MS = 30_000;
 /**
  * setupAccount and checkAccount sign in to mail servers, each allowed the server timeout of the account (seed 004:

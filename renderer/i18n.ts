@@ -234,6 +234,28 @@ const en = {
   fieldHint_incoming_securePasswordAuth:
     'POP3: the server checks the password by a challenge (APOP or CRAM-MD5); the password itself is never sent. IMAP: not possible, Interlog signs in to IMAP only with the password itself, inside TLS; choose POP3 or leave this off.',
   checkTried: 'Tried first, and given up for a fault of the server:',
+  editAccount: 'Edit',
+  editAccountOf: 'Edit account {name}',
+  accountTitle: 'Account "{name}"',
+  accountEditHint:
+    'A new server, user name or password is signed in to before it is saved; the password fields stay empty unless you change it.',
+  incomingServer: 'Incoming mail',
+  outgoingServer: 'Outgoing mail',
+  newPassword: 'New password',
+  unchanged: 'unchanged',
+  sameAsIncoming: 'as for incoming mail',
+  never: 'never',
+  copyToSent: 'Keep a copy of sent letters in Sent',
+  accountChanged: 'Account "{name}" is saved.',
+  removeAccount: 'Remove account',
+  removeAccountTitle: 'Remove account "{name}"?',
+  removeAccountExplained:
+    'Interlog stops receiving and sending through it and forgets its password. Its letters stay in the journal, with their chains and subjects; nothing on the server is touched.',
+  removing: 'Removing…',
+  accountRemoved: {
+    one: 'Account "{name}" is removed; its {n} interaction stays in the journal.',
+    other: 'Account "{name}" is removed; its {n} interactions stay in the journal.',
+  },
 } satisfies Record<string, Message>;
 
 export type MessageKey = keyof typeof en;
@@ -504,6 +526,30 @@ const ru: Record<MessageKey, Message> = {
   fieldHint_incoming_securePasswordAuth:
     'POP3: сервер проверяет пароль по запросу (APOP или CRAM-MD5), сам пароль не передаётся. IMAP: невозможно, Interlog входит на IMAP только с самим паролем внутри TLS; выберите POP3 или не включайте.',
   checkTried: 'Сначала проверены и отклонены из-за неполадки сервера:',
+  editAccount: 'Изменить',
+  editAccountOf: 'Изменить учётную запись {name}',
+  accountTitle: 'Учётная запись «{name}»',
+  accountEditHint:
+    'Новый сервер, имя пользователя или пароль проверяются входом на сервер до сохранения; поля паролей оставьте пустыми, если пароль не меняется.',
+  incomingServer: 'Входящая почта',
+  outgoingServer: 'Исходящая почта',
+  newPassword: 'Новый пароль',
+  unchanged: 'без изменений',
+  sameAsIncoming: 'как для входящей почты',
+  never: 'никогда',
+  copyToSent: 'Сохранять копию отправленных писем в «Отправленных»',
+  accountChanged: 'Учётная запись «{name}» сохранена.',
+  removeAccount: 'Удалить учётную запись',
+  removeAccountTitle: 'Удалить учётную запись «{name}»?',
+  removeAccountExplained:
+    'Interlog перестанет получать и отправлять письма через неё и забудет её пароль. Её письма останутся в журнале вместе с цепочками и предметами; на сервере ничего не меняется.',
+  removing: 'Удаление…',
+  accountRemoved: {
+    one: 'Учётная запись «{name}» удалена; {n} её взаимодействие осталось в журнале.',
+    few: 'Учётная запись «{name}» удалена; {n} её взаимодействия остались в журнале.',
+    many: 'Учётная запись «{name}» удалена; {n} её взаимодействий осталось в журнале.',
+    other: 'Учётная запись «{name}» удалена; {n} её взаимодействия осталось в журнале.',
+  },
 };
 
 const catalogs: Record<Lang, Record<MessageKey, Message>> = { en, ru };

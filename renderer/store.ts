@@ -97,7 +97,8 @@ export type Dialog =
   | { type: 'create'; kind: Exclude<Kind, 'email'> }
   | { type: 'outbox' }
   | { type: 'wizard' }
-  | { type: 'settings' };
+  | { type: 'settings' }
+  | { type: 'account'; name: string };
 
 export interface Notice {
   tone: 'ok' | 'error';

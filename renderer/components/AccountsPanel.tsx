@@ -69,7 +69,17 @@ export function AccountsPanel() {
       <ul className="accounts">
         {accounts.map((account) => (
           <li key={account.id} className="account" data-account={account.name}>
-            <div className="account-name">{account.name}</div>
+            <div className="account-head">
+              <div className="account-name">{account.name}</div>
+              <button
+                type="button"
+                className="link"
+                aria-label={t('editAccountOf', { name: account.name })}
+                onClick={() => openDialog({ type: 'account', name: account.name })}
+              >
+                {t('editAccount')}
+              </button>
+            </div>
             <div className="account-email">{account.email}</div>
             <AccountStatus account={account} progress={sync.progress[account.name]} retry={sync.retry[account.name]} />
           </li>

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { OutboxItem, SubjectRecord } from '../../core/api.js';
 import { listDate, shownTitle } from '../format';
 import { type Dialog, type Settings, useJournal } from '../store';
+import { AccountDialog } from './AccountDialog';
 import { ComposeDialog } from './Compose';
 import { CreateDialog } from './CreateDialog';
 import { CancelButton, isoFromLocal, localInputValue, Modal } from './Modal';
@@ -232,5 +233,7 @@ function DialogFor({ dialog }: { dialog: Dialog }) {
       return <SetupWizard />;
     case 'settings':
       return <SettingsDialog />;
+    case 'account':
+      return <AccountDialog name={dialog.name} />;
   }
 }
