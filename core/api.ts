@@ -279,7 +279,13 @@ export type SetupResult =
   | { saved: true; account: AccountSummary; check: AccountCheck; detection: Detection | null }
   | { saved: false; check: AccountCheck; detection: Detection | null };
 
-export type JournalEvent = SyncEvent | SendEvent;
+/** The desktop shell asks the window to bring up an interaction (a click on its notification). */
+export interface OpenInteractionEvent {
+  type: 'open-interaction';
+  interactionId: number;
+}
+
+export type JournalEvent = SyncEvent | SendEvent | OpenInteractionEvent;
 
 /** An interaction as the reading pane shows it. */
 export interface MessageView extends DisplayMessage {

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { type BrowserContext, expect, type Page, request, test } from '@playwright/test';
+import type { JournalEvent } from '../core/api.js';
 import type { HttpHost } from '../core/host/http-host.js';
 import type { JournalService } from '../core/journal-service.js';
 import { letter } from './fixtures/letters.js';
@@ -86,6 +87,7 @@ test.describe('the journal in the browser host', () => {
   let server: DovecotServer;
   let service: JournalService;
   let host: HttpHost;
+  let push: (event: JournalEvent) => void;
   let images: Awaited<ReturnType<typeof startImageServer>>;
   let dir: string;
 
@@ -151,7 +153,7 @@ test.describe('the journal in the browser host', () => {
         }),
       },
     ]);
-    ({ dir, service, host } = await servedJournal({
+    ({ dir, service, host, push } = await servedJournal({
       server,
       user: USER,
       password: PASSWORD,
@@ -240,6 +242,23 @@ test.describe('the journal in the browser host', () => {
     });
     await expect(rows(page).first()).toContainText('Weekly report #1');
     expect(network.foreign()).toEqual([]);
+  });
+
+  test('a clicked notification opens its letter, even one the list does not show now', async ({ page }) => {
+    await open(page);
+    const [invoice] = await service.search({ text: 'Высылаю счёт' });
+    expect(invoice?.title).toBe('Счёт на оплату №15');
+    // The list is narrowed to something else, and a dialog is open, when the user clicks the notification.
+    await page.getByRole('searchbox', { name: 'Full-text search' }).fill('фундамент');
+    await expect(page.locator('.count')).toHaveText('1 found');
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await expect(page.getByRole('dialog', { name: 'Settings' })).toBeVisible();
+    // The event stream is connected once the list has loaded through it; the shell sends what its click handler does.
+    push({ type: 'open-interaction', interactionId: invoice?.id as number });
+    await expect(page.getByRole('dialog', { name: 'Settings' })).toBeHidden();
+    const reading = page.locator('section.reading');
+    await expect(reading.locator('.letter-title')).toHaveText(/Счёт на оплату №15$/);
+    await expect(reading.locator('.letter-text')).toContainText('Высылаю счёт на оплату');
   });
 
   test('full-text search narrows the list', async ({ page }) => {

@@ -14,7 +14,7 @@ import {
   shell,
   type WebContents,
 } from 'electron';
-import type { ApiResult } from '../core/api.js';
+import type { ApiResult, OpenInteractionEvent } from '../core/api.js';
 import { SECURITY_HEADERS } from '../core/host/csp.js';
 import { createDispatcher } from '../core/host/dispatch.js';
 import { contentTypeOf, resolveStaticFile } from '../core/host/static-files.js';
@@ -113,11 +113,13 @@ function start(): void {
     });
     const journal = service;
     window.once('ready-to-show', () => {
-      background = runInBackground(journal, path.join(userData, 'reminders.json'), clock, () => {
+      background = runInBackground(journal, path.join(userData, 'reminders.json'), clock, (interactionId) => {
         if (!window || window.isDestroyed()) return;
         if (window.isMinimized()) window.restore();
         window.show();
         window.focus();
+        const open: OpenInteractionEvent = { type: 'open-interaction', interactionId };
+        window.webContents.send(EVENT_CHANNEL, open);
       });
     });
   });
@@ -245,13 +247,13 @@ const DUE_POLL_MS = 60_000;
 /**
  * While the window is open: every account is watched (IDLE or polling) in the sync worker, new mail and due
  * planned interactions become system notifications (what to say is decided in notifier.ts), and a click on one
- * brings the window forward. The renderer has no event for selecting an interaction yet, so it is only focused.
+ * brings the window forward with that interaction open in the reading pane.
  */
 function runInBackground(
   service: JournalService,
   remindersFile: string,
   clock: () => Date,
-  focus: () => void,
+  open: (interactionId: number) => void,
 ): Background {
   const lang = pickLanguage(app.getPreferredSystemLanguages());
   const mail = new MailNotifier();
@@ -278,7 +280,7 @@ function runInBackground(
     shown.add(notification);
     notification.on('click', () => {
       shown.delete(notification);
-      focus();
+      open(notice.interactionId);
     });
     notification.on('close', () => shown.delete(notification));
     notification.show();

@@ -361,6 +361,11 @@ export function createJournalStore(api: JournalClient, lang: Lang = detectLangua
         case 'send-failed':
           void loadOutbox();
           break;
+        case 'open-interaction':
+          // A click on a notification: the letter or the due plan it named, whatever the list shows now.
+          set({ dialog: null, menu: null });
+          get().select(event.interactionId);
+          break;
         default:
           break;
       }
