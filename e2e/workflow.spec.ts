@@ -264,6 +264,13 @@ test.describe('working with the journal: lists, commands, compose, the account w
     });
     await expect(compose.getByRole('list', { name: 'Attachments' })).toContainText('Счёт №7.pdf');
     await compose.getByRole('checkbox', { name: 'On control: wait for an answer' }).check();
+    // Escape does not throw the letter away unasked; "Keep writing" goes back to it as it was.
+    await page.keyboard.press('Escape');
+    const question = compose.getByRole('alert');
+    await expect(question).toContainText('Discard this letter? What you wrote is not kept.');
+    await question.getByRole('button', { name: 'Keep writing' }).click();
+    await expect(question).toHaveCount(0);
+    await expect(compose.getByRole('textbox', { name: 'Text' })).toHaveValue('Счёт во вложении. Оплата до пятницы.');
     await shot(page, '14-compose-reply');
     await compose.getByRole('button', { name: 'Send' }).click();
 
@@ -297,6 +304,18 @@ test.describe('working with the journal: lists, commands, compose, the account w
     await shot(page, '16-outbox');
     await page.keyboard.press('Escape');
     await expect(outbox).toHaveCount(0);
+
+    // An untouched reply closes at once; a written one only after "Discard".
+    await command(page, 'Reply').click();
+    const second = page.getByRole('dialog', { name: 'Reply' });
+    await second.getByRole('button', { name: 'Cancel' }).click();
+    await expect(second).toHaveCount(0);
+    await command(page, 'Reply').click();
+    await second.getByRole('textbox', { name: 'Text' }).fill('черновик');
+    await second.getByRole('button', { name: 'Cancel' }).click();
+    await second.getByRole('alert').getByRole('button', { name: 'Discard' }).click();
+    await expect(second).toHaveCount(0);
+    expect(smtp.received.length).toBe(before + 1);
   });
 
   test('the wizard saves an account only after the check passes, and shows the server’s refusal', async ({ page }) => {

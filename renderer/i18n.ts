@@ -235,6 +235,9 @@ const en = {
     'POP3: the server checks the password by a challenge (APOP or CRAM-MD5); the password itself is never sent. IMAP: not possible, Interlog signs in to IMAP only with the password itself, inside TLS; choose POP3 or leave this off.',
   checkTried: 'Tried first, and given up for a fault of the server:',
   editAccount: 'Edit',
+  discardLetter: 'Discard this letter? What you wrote is not kept.',
+  keepEditing: 'Keep writing',
+  discard: 'Discard',
   editAccountOf: 'Edit account {name}',
   accountTitle: 'Account "{name}"',
   accountEditHint:
@@ -527,6 +530,9 @@ const ru: Record<MessageKey, Message> = {
     'POP3: сервер проверяет пароль по запросу (APOP или CRAM-MD5), сам пароль не передаётся. IMAP: невозможно, Interlog входит на IMAP только с самим паролем внутри TLS; выберите POP3 или не включайте.',
   checkTried: 'Сначала проверены и отклонены из-за неполадки сервера:',
   editAccount: 'Изменить',
+  discardLetter: 'Отказаться от письма? Написанное не сохранится.',
+  keepEditing: 'Продолжить',
+  discard: 'Отказаться',
   editAccountOf: 'Изменить учётную запись {name}',
   accountTitle: 'Учётная запись «{name}»',
   accountEditHint:

@@ -69,7 +69,8 @@ export function ComposeDialog({ start }: { start: ComposeStart }) {
   const [identities, setIdentities] = useState<Identity[]>([]);
   const [from, setFrom] = useState('');
   const own = new Set([...identities.map((i) => i.address), ...accounts.map((a) => a.email.toLowerCase())]);
-  const initial = recipients(basis, mode, own);
+  // As the dialog opened: the identities load later, and must not make the filled-in addresses look typed.
+  const [initial] = useState(() => recipients(basis, mode, own));
   const [to, setTo] = useState(initial.to);
   const [cc, setCc] = useState(initial.cc);
   const [subject, setSubject] = useState(() => answerSubject(basis?.title ?? '', mode));
@@ -121,11 +122,19 @@ export function ComposeDialog({ start }: { start: ComposeStart }) {
   };
 
   const title = t(mode === 'new' ? 'composeNew' : mode === 'forward' ? 'cmdForward' : 'cmdReply');
+  // What was typed or attached, beyond what the dialog filled in itself.
+  const written =
+    text.trim() !== '' ||
+    attachments.length > 0 ||
+    subject !== answerSubject(basis?.title ?? '', mode) ||
+    to !== initial.to ||
+    cc !== initial.cc;
   return (
     <Modal
       title={title}
       wide
       onSubmit={() => void submit()}
+      discardWarning={written && !sending ? t('discardLetter') : undefined}
       actions={
         <>
           <CancelButton />

@@ -1,4 +1,4 @@
-import { type FormEvent, type ReactNode, useEffect, useRef } from 'react';
+import { createContext, type FormEvent, type ReactNode, useContext, useEffect, useRef, useState } from 'react';
 import { useJournal } from '../store';
 
 interface ModalProps {
@@ -8,13 +8,23 @@ interface ModalProps {
   actions: ReactNode;
   onSubmit?(): void;
   wide?: boolean;
+  /**
+   * Set while closing would throw away what the user typed (a letter being written): Escape, × and Cancel then
+   * ask first, in the dialog's own footer, and only "Discard" closes it.
+   */
+  discardWarning?: string | undefined;
 }
 
+/** How the dialog's own buttons close it, so that "Cancel" asks first just as Escape does. */
+const DismissContext = createContext<(() => void) | null>(null);
+
 /** A dialog over the journal: a form, so Enter submits it; Escape and the close button dismiss it. */
-export function Modal({ title, children, actions, onSubmit, wide }: ModalProps) {
+export function Modal({ title, children, actions, onSubmit, wide, discardWarning }: ModalProps) {
   const openDialog = useJournal((s) => s.openDialog);
   const t = useJournal((s) => s.t);
   const ref = useRef<HTMLDialogElement>(null);
+  const [asking, setAsking] = useState(false);
+  const dismiss = () => (discardWarning && !asking ? setAsking(true) : openDialog(null));
   useEffect(() => {
     const dialog = ref.current;
     if (dialog && !dialog.open) dialog.showModal();
@@ -31,18 +41,33 @@ export function Modal({ title, children, actions, onSubmit, wide }: ModalProps) 
       aria-label={title}
       onCancel={(event) => {
         event.preventDefault();
-        openDialog(null);
+        dismiss();
       }}
     >
       <form onSubmit={submit}>
         <header className="modal-head">
           <h2>{title}</h2>
-          <button type="button" className="close" aria-label={t('close')} onClick={() => openDialog(null)}>
+          <button type="button" className="close" aria-label={t('close')} onClick={dismiss}>
             ×
           </button>
         </header>
         <div className="modal-body">{children}</div>
-        <footer className="modal-actions">{actions}</footer>
+        {asking && discardWarning ? (
+          <footer className="modal-actions discard" role="alert">
+            <span className="discard-question">{discardWarning}</span>
+            {/* biome-ignore lint/a11y/noAutofocus: the question is answered from the keyboard, as Escape asked it */}
+            <button type="button" className="secondary" autoFocus onClick={() => setAsking(false)}>
+              {t('keepEditing')}
+            </button>
+            <button type="button" className="danger" onClick={() => openDialog(null)}>
+              {t('discard')}
+            </button>
+          </footer>
+        ) : (
+          <DismissContext.Provider value={dismiss}>
+            <footer className="modal-actions">{actions}</footer>
+          </DismissContext.Provider>
+        )}
       </form>
     </dialog>
   );
@@ -51,9 +76,10 @@ export function Modal({ title, children, actions, onSubmit, wide }: ModalProps) 
 /** Dismisses the dialog: "Cancel" where it would drop input, "Close" where everything already took effect. */
 export function CancelButton({ label = 'cancel' }: { label?: 'cancel' | 'close' }) {
   const openDialog = useJournal((s) => s.openDialog);
+  const dismiss = useContext(DismissContext);
   const t = useJournal((s) => s.t);
   return (
-    <button type="button" className="secondary" onClick={() => openDialog(null)}>
+    <button type="button" className="secondary" onClick={() => (dismiss ? dismiss() : openDialog(null))}>
       {t(label)}
     </button>
   );
