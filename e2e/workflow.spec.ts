@@ -305,13 +305,24 @@ test.describe('working with the journal: lists, commands, compose, the account w
     await page.keyboard.press('Escape');
     await expect(outbox).toHaveCount(0);
 
-    // An untouched reply closes at once; a written one only after "Discard".
+    // An untouched reply closes at once; one with something in it only after "Discard".
     await command(page, 'Reply').click();
     const second = page.getByRole('dialog', { name: 'Reply' });
     await second.getByRole('button', { name: 'Cancel' }).click();
     await expect(second).toHaveCount(0);
     await command(page, 'Reply').click();
-    await second.getByRole('textbox', { name: 'Text' }).fill('черновик');
+    // A file dragged in from the desktop is attached like a picked one (and makes the letter worth asking about).
+    const files = await page.evaluateHandle(`(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File(['%PDF-1.4 act'], 'Акт сверки.pdf', { type: 'application/pdf' }));
+      return transfer;
+    })()`);
+    const form = second.locator('.compose');
+    await form.dispatchEvent('dragover', { dataTransfer: files });
+    await expect(form).toHaveClass(/dropping/);
+    await form.dispatchEvent('drop', { dataTransfer: files });
+    await expect(form).not.toHaveClass(/dropping/);
+    await expect(second.getByRole('list', { name: 'Attachments' })).toContainText('Акт сверки.pdf');
     await second.getByRole('button', { name: 'Cancel' }).click();
     await second.getByRole('alert').getByRole('button', { name: 'Discard' }).click();
     await expect(second).toHaveCount(0);

@@ -238,6 +238,7 @@ const en = {
   discardLetter: 'Discard this letter? What you wrote is not kept.',
   keepEditing: 'Keep writing',
   discard: 'Discard',
+  dropToAttach: 'Drop the files to attach them',
   editAccountOf: 'Edit account {name}',
   accountTitle: 'Account "{name}"',
   accountEditHint:
@@ -533,6 +534,7 @@ const ru: Record<MessageKey, Message> = {
   discardLetter: 'Отказаться от письма? Написанное не сохранится.',
   keepEditing: 'Продолжить',
   discard: 'Отказаться',
+  dropToAttach: 'Отпустите файлы, чтобы вложить их в письмо',
   editAccountOf: 'Изменить учётную запись {name}',
   accountTitle: 'Учётная запись «{name}»',
   accountEditHint:

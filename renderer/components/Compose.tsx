@@ -1,4 +1,4 @@
-import { type ChangeEvent, useEffect, useState } from 'react';
+import { type ChangeEvent, type DragEvent, useEffect, useState } from 'react';
 import type { ApiOutput, InteractionRecord } from '../../core/api.js';
 import { fileSize } from '../format';
 import { api, type ComposeStart, type SendInput, useJournal } from '../store';
@@ -96,11 +96,35 @@ export function ComposeDialog({ start }: { start: ComposeStart }) {
     };
   }, [account]);
 
-  const addFiles = async (event: ChangeEvent<HTMLInputElement>) => {
-    const files = [...(event.target.files ?? [])];
-    event.target.value = '';
+  const attachFiles = async (files: File[]) => {
     const read = await Promise.all(files.map(readFile));
     setAttachments((list) => [...list, ...read]);
+  };
+  const addFiles = (event: ChangeEvent<HTMLInputElement>) => {
+    const files = [...(event.target.files ?? [])];
+    event.target.value = '';
+    void attachFiles(files);
+  };
+  // Files dragged from the desktop or a file manager; anything else dragged (text, a link) is the fields' business.
+  const [dropping, setDropping] = useState(false);
+  const carriesFiles = (event: DragEvent) => event.dataTransfer.types.includes('Files');
+  const dropHandlers = {
+    onDragOver: (event: DragEvent) => {
+      if (!carriesFiles(event)) return;
+      event.preventDefault();
+      event.dataTransfer.dropEffect = 'copy';
+      setDropping(true);
+    },
+    onDragLeave: (event: DragEvent) => {
+      if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setDropping(false);
+    },
+    onDrop: (event: DragEvent) => {
+      if (!carriesFiles(event)) return;
+      // Without this the browser (or Electron) would open the file in place of the app.
+      event.preventDefault();
+      setDropping(false);
+      void attachFiles([...event.dataTransfer.files]);
+    },
   };
 
   const submit = async () => {
@@ -144,7 +168,7 @@ export function ComposeDialog({ start }: { start: ComposeStart }) {
         </>
       }
     >
-      <div className="compose">
+      <div className={`compose${dropping ? ' dropping' : ''}`} data-drop-hint={t('dropToAttach')} {...dropHandlers}>
         {accounts.length > 1 ? (
           <label className="field">
             {t('account')}
@@ -189,7 +213,7 @@ export function ComposeDialog({ start }: { start: ComposeStart }) {
         <div className="attachments-row">
           <label className="file-pick">
             {t('attach')}
-            <input type="file" multiple onChange={(e) => void addFiles(e)} />
+            <input type="file" multiple onChange={addFiles} />
           </label>
           <ul className="attachment-list" aria-label={t('attachments')}>
             {attachments.map((a) => (
