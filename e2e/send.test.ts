@@ -11,6 +11,7 @@ import { localImapAccount, runCli } from './fixtures/cli.js';
 import { letter } from './fixtures/letters.js';
 import { startSmtp, type TestSmtp } from './fixtures/smtp.js';
 import { type DovecotServer, dovecotAvailable, startDovecot } from './support/dovecot.js';
+import { startFaultProxy } from './support/fault-proxy.js';
 import { createFolder, seedMessages } from './support/maildir.js';
 
 const available = dovecotAvailable();
@@ -301,6 +302,52 @@ describe.skipIf(!available.ok)(
       expect(listing).toMatch(/#2 {2}unknown {2}Late .*may have been sent/);
       expect((await cli('outbox', 'mark-sent', '2')).stdout).toMatch(/Letter #2 is sent/);
       service = new JournalService({ dbFile: db, secrets: FileSecretStore.besideJournal(db) });
+    }, 60_000);
+
+    it('a link lost while a large letter still waits to be written sends it again, exactly once', async () => {
+      const proxy = await startFaultProxy(smtp.port, '127.0.0.1', { protocol: 'smtp' });
+      try {
+        await service.addAccount({
+          name: 'Work',
+          email: user,
+          protocol: 'imap',
+          host: '127.0.0.1',
+          port: dovecot.imapPort,
+          security: 'none',
+          username: user,
+          password: PASSWORD,
+          smtp: { host: '127.0.0.1', port: proxy.port, security: 'none' },
+          copyToSent: false,
+          verify: false,
+        });
+        // 12 MB (16 MB as base64): once the link stops taking bytes, the kernel's buffers fill and most of the letter
+        // still waits in the client when the link dies. Its end was never written: the server cannot have taken it.
+        const queued = await service.send({
+          account: 'Work',
+          to: ['ivan@client.example'],
+          subject: 'Архив документов',
+          text: 'Во вложении архив.',
+          attachments: [
+            { filename: 'archive.bin', contentBase64: Buffer.alloc(12 * 1024 * 1024, 3).toString('base64') },
+          ],
+        });
+        const stalled = proxy.inject({ kind: 'stall', ms: 20_000, afterCommand: /archive\.bin/ });
+        const attempt = service.sendQueued({});
+        expect(await stalled).toBe(true);
+        await new Promise((r) => setTimeout(r, 1500));
+        proxy.cutAllNow();
+        expect(await attempt).toEqual({ sent: 0, failed: 0 });
+        const [afterCut] = await service.listOutbox({});
+        expect(afterCut).toMatchObject({ id: queued.id, status: 'queued' });
+        await new Promise((r) => setTimeout(r, 100));
+        expect(await service.sendQueued({})).toEqual({ sent: 1, failed: 0 });
+        const got = await Promise.all(smtp.received.map((r) => simpleParser(r.raw)));
+        const archives = got.filter((m) => m.attachments.some((a) => a.filename === 'archive.bin'));
+        expect(archives).toHaveLength(1);
+        expect(archives[0]?.attachments[0]?.size).toBe(12 * 1024 * 1024);
+      } finally {
+        await proxy.close();
+      }
     }, 60_000);
 
     it('forwards a letter with its files and the quoted text', async () => {

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { Readable, type Transform, type Writable } from 'node:stream';
 import SMTPConnection, { type SMTPConnectionCustomAuthHandler } from 'nodemailer/lib/smtp-connection';
 import type { Security } from '../db/accounts-repo.js';
 import { InterlogError } from '../errors.js';
@@ -118,9 +118,10 @@ export class SmtpSession {
   }
 
   /**
-   * Sends one raw letter. `beforeCommit` runs synchronously after the whole message was written and right before
-   * the final "." that asks the server to take it: up to then a lost connection means the server discarded the
-   * letter and it may be sent again; after it, the server may have accepted it.
+   * Sends one raw letter. `beforeCommit` runs synchronously once the whole message has left this process (handed
+   * to the operating system) and right before the final "." that asks the server to take it: up to then a lost
+   * connection means the server discarded the letter and it may be sent again; after it, the server may have
+   * accepted it.
    */
   send(
     envelope: { from: string; to: string[] },
@@ -130,22 +131,40 @@ export class SmtpSession {
     if (this.broken) return Promise.reject(smtpError(this.broken, this.where));
     return new Promise<SmtpResult>((resolve, reject) => {
       let wrote = false;
-      const message = new Readable({
+      const message: Readable = new Readable({
         read() {
           if (!wrote) {
             wrote = true;
             this.push(raw);
             return;
           }
-          try {
-            beforeCommit();
-          } catch (error) {
-            this.destroy(error as Error);
-            return;
-          }
-          this.push(null);
+          // nodemailer asks for more long before the letter is on the wire (even before DATA is answered), and
+          // megabytes of it may wait in its stages or the socket: a link lost then has not carried the end, so the
+          // letter is not committing yet.
+          whenWritten(() => {
+            try {
+              beforeCommit();
+            } catch (error) {
+              message.destroy(error as Error);
+              return;
+            }
+            message.push(null);
+          });
         },
       });
+      const whenWritten = (then: () => void) => {
+        // Private fields of nodemailer 10 (pinned): it has no event for "all but the final dot is written".
+        const inner = this.conn as unknown as { _socket?: Writable | false; _currentDataStream?: Transform | false };
+        const socket = inner._socket || null;
+        if (!socket || socket.destroyed) return; // the send fails with the connection's own error
+        const stage = inner._currentDataStream || null;
+        const waiting =
+          message.readableLength + (stage ? stage.writableLength + stage.readableLength : 0) + socket.writableLength;
+        // Until DATA is answered there is no stage yet, and the letter still sits in `message`.
+        if (stage && waiting === 0) return then();
+        if (socket.writableLength > 0) socket.once('drain', () => whenWritten(then));
+        else setTimeout(() => whenWritten(then), 5);
+      };
       this.conn.send({ from: envelope.from, to: envelope.to }, message, (error, info) => {
         if (error) {
           // A refused letter leaves the session usable, a broken link does not; either way start afresh.
