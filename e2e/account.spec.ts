@@ -77,14 +77,33 @@ test.describe("an account's card: editing and removing", () => {
     expect((await service.sync({}))[0]?.account).toBe('Work');
 
     await card.getByLabel('New password').fill('');
+    // Seed 004's three tabs; the one with the password opens first.
+    await expect(card.getByRole('tab', { name: 'Receiving letters' })).toHaveAttribute('aria-selected', 'true');
+    await card.getByRole('tab', { name: 'Sending letters' }).click();
+    await expect(card.getByRole('tabpanel', { name: 'Sending letters' })).toContainText('only receives letters');
+    await card.getByRole('tab', { name: 'Other settings' }).click();
     await card.getByLabel('Account name').fill('Office');
     await card.getByLabel('Server timeout').fill('45');
+    await expect(card.getByRole('button', { name: 'Check account' })).toBeDisabled();
+    await expect(card.getByRole('checkbox', { name: /The system account/ })).toBeDisabled();
     await card.getByRole('button', { name: 'Save' }).click();
     await expect(card).toBeHidden();
     await expect(page.getByRole('status').filter({ hasText: 'Account "Office" is saved.' })).toBeVisible();
     await expect(page.locator('[data-account="Office"]')).toBeVisible();
     const [saved] = await service.listAccounts();
     expect(saved).toMatchObject({ name: 'Office', timeoutMs: 45_000, lastError: null });
+
+    // "Check account" on the saved settings: the sign-in passes, and there is no outgoing server to test.
+    await page.getByRole('button', { name: 'Edit account Office' }).click();
+    const again = page.getByRole('dialog', { name: 'Account "Office"' });
+    await again.getByRole('tab', { name: 'Other settings' }).click();
+    await again.getByRole('button', { name: 'Check account' }).click();
+    await expect(again.locator('[data-step="incoming"]')).toHaveClass('ok');
+    await expect(again.locator('[data-step="outgoing"]')).toHaveClass('skipped');
+    await expect(again.locator('[data-step="outgoing"]')).toContainText('no outgoing server');
+    await page.screenshot({ path: path.join(SCREENS, 'account-check.png') });
+    await again.getByRole('button', { name: 'Cancel' }).click();
+    await expect(again).toBeHidden();
   });
 
   test('removing asks first, keeps every letter in the list and empties the accounts panel', async ({ page }) => {

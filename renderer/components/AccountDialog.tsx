@@ -1,9 +1,12 @@
 import { useState } from 'react';
-import type { AccountSummary } from '../../core/api.js';
+import type { AccountCheck, AccountSummary } from '../../core/api.js';
 import { api, useJournal } from '../store';
+import { CheckReport } from './CheckReport';
 import { CancelButton, Modal } from './Modal';
 
 type Security = AccountSummary['security'];
+/** Seed 004's three tabs of an account's card. */
+type Tab = 'sending' | 'receiving' | 'other';
 type EditInput = Parameters<typeof api.editAccount>[0];
 
 /** The form's fields as typed; numbers stay strings until saved, a blank password means "unchanged". */
@@ -103,6 +106,9 @@ export function AccountDialog({ name }: { name: string }) {
   const [initial] = useState(() => (account ? draftOf(account) : null));
   const [draft, setDraft] = useState(initial);
   const [confirmRemove, setConfirmRemove] = useState(false);
+  const [shown, setShown] = useState<Tab>('receiving');
+  const [makeSystem, setMakeSystem] = useState(false);
+  const [report, setReport] = useState<AccountCheck | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   if (!account || !initial || !draft) return null;
@@ -121,7 +127,8 @@ export function AccountDialog({ name }: { name: string }) {
   };
   const save = () =>
     attempt(t('checking'), async () => {
-      const saved = await api.editAccount(changesOf(account, initial, draft));
+      let saved = await api.editAccount(changesOf(account, initial, draft));
+      if (makeSystem) saved = await api.setSystemAccount({ name: saved.name });
       await loadAccounts();
       openDialog(null);
       notify({ tone: 'ok', text: t('accountChanged', { name: saved.name }) });
@@ -202,6 +209,17 @@ export function AccountDialog({ name }: { name: string }) {
     );
   }
 
+  const tabs: Array<{ id: Tab; label: string }> = [
+    { id: 'sending', label: t('tabSending') },
+    { id: 'receiving', label: t('tabReceiving') },
+    { id: 'other', label: t('tabOther') },
+  ];
+  const unsaved = JSON.stringify(initial) !== JSON.stringify(draft) || makeSystem;
+  const runCheck = () =>
+    attempt(t('checking'), async () => {
+      setReport(await api.checkAccount({ name: account.name }));
+    });
+
   return (
     <Modal
       title={t('accountTitle', { name: account.name })}
@@ -226,15 +244,62 @@ export function AccountDialog({ name }: { name: string }) {
           {error}
         </p>
       ) : null}
-      {text('name', t('field_name'), 'text', { required: true, maxLength: 200 })}
-      <fieldset className="settings">
-        <legend>
-          {t('incomingServer')} ({account.protocol.toUpperCase()}, {account.email})
-        </legend>
-        {text('host', t('field_host'), 'text', { required: true })}
-        {text('port', t('field_port'), 'number', { required: true, min: 1, max: 65535 })}
+      <div className="tabs" role="tablist" aria-label={t('accountTitle', { name: account.name })}>
+        {tabs.map((tab) => (
+          <button
+            key={tab.id}
+            type="button"
+            role="tab"
+            id={`account-tab-${tab.id}`}
+            aria-selected={tab.id === shown}
+            aria-controls={`account-panel-${tab.id}`}
+            className={tab.id === shown ? 'tab selected' : 'tab'}
+            onClick={() => setShown(tab.id)}
+          >
+            {tab.label}
+          </button>
+        ))}
+      </div>
+      {/* Every tab stays in the form (hidden ones too), so a save carries what was changed on any of them. */}
+      <div
+        role="tabpanel"
+        id="account-panel-sending"
+        aria-labelledby="account-tab-sending"
+        className="settings-panel"
+        hidden={shown !== 'sending'}
+      >
+        {account.smtp ? (
+          <>
+            {text('smtpHost', t('field_host'))}
+            {text('smtpPort', t('field_port'), 'number')}
+            {security('smtpSecurity')}
+            {text('smtpUsername', t('field_username'), 'text', { placeholder: t('sameAsIncoming') })}
+            {text('smtpPassword', t('newPassword'), 'password', {
+              placeholder: account.smtp.ownPassword ? t('unchanged') : t('sameAsIncoming'),
+              autoComplete: 'new-password',
+            })}
+            {check('popBeforeSmtp', t('field_popBeforeSmtp'))}
+            {text('senderName', t('senderName'), 'text', { maxLength: 200 })}
+            {check('copyToSent', t('copyToSent'))}
+          </>
+        ) : (
+          <p className="hint">{t('receivesOnly')}</p>
+        )}
+      </div>
+      <div
+        role="tabpanel"
+        id="account-panel-receiving"
+        aria-labelledby="account-tab-receiving"
+        className="settings-panel"
+        hidden={shown !== 'receiving'}
+      >
+        <p className="muted">
+          {account.protocol.toUpperCase()}, {account.email}
+        </p>
+        {text('host', t('field_host'))}
+        {text('port', t('field_port'), 'number')}
         {security('security')}
-        {text('username', t('field_username'), 'text', { required: true })}
+        {text('username', t('field_username'))}
         {text('password', t('newPassword'), 'password', { placeholder: t('unchanged'), autoComplete: 'new-password' })}
         {check('acceptSelfSigned', t('acceptSelfSigned'))}
         {check('securePasswordAuth', t('field_securePasswordAuth'))}
@@ -246,8 +311,6 @@ export function AccountDialog({ name }: { name: string }) {
               <span className="with-unit">
                 <input
                   type="number"
-                  min={1}
-                  max={36500}
                   value={draft.deleteAfterDays}
                   placeholder={t('never')}
                   onChange={(e) => set('deleteAfterDays', e.target.value)}
@@ -258,14 +321,20 @@ export function AccountDialog({ name }: { name: string }) {
             </label>
           </>
         ) : null}
+      </div>
+      <div
+        role="tabpanel"
+        id="account-panel-other"
+        aria-labelledby="account-tab-other"
+        className="settings-panel"
+        hidden={shown !== 'other'}
+      >
+        {text('name', t('field_name'), 'text', { maxLength: 200 })}
         <label className="field">
           {t('field_timeoutSeconds')}
           <span className="with-unit">
             <input
               type="number"
-              min={1}
-              max={600}
-              required
               value={draft.timeoutSeconds}
               onChange={(e) => set('timeoutSeconds', e.target.value)}
               disabled={busy !== null}
@@ -273,23 +342,29 @@ export function AccountDialog({ name }: { name: string }) {
             {t('unitSeconds')}
           </span>
         </label>
-      </fieldset>
-      {account.smtp ? (
-        <fieldset className="settings">
-          <legend>{t('outgoingServer')}</legend>
-          {text('smtpHost', t('field_host'), 'text', { required: true })}
-          {text('smtpPort', t('field_port'), 'number', { required: true, min: 1, max: 65535 })}
-          {security('smtpSecurity')}
-          {text('smtpUsername', t('field_username'), 'text', { placeholder: t('sameAsIncoming') })}
-          {text('smtpPassword', t('newPassword'), 'password', {
-            placeholder: account.smtp.ownPassword ? t('unchanged') : t('sameAsIncoming'),
-            autoComplete: 'new-password',
-          })}
-          {check('popBeforeSmtp', t('field_popBeforeSmtp'))}
-          {text('senderName', t('senderName'), 'text', { maxLength: 200 })}
-          {check('copyToSent', t('copyToSent'))}
-        </fieldset>
-      ) : null}
+        <label className="check">
+          <input
+            type="checkbox"
+            checked={account.isSystem || makeSystem}
+            disabled={busy !== null || account.isSystem || !account.smtp}
+            onChange={(e) => setMakeSystem(e.target.checked)}
+          />
+          {t('useAsSystemAccount')}
+        </label>
+        <p className="hint">{account.smtp ? t('systemAccountHint') : t('systemAccountNeedsSmtp')}</p>
+        <div className="check-account">
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => void runCheck()}
+            disabled={busy !== null || unsaved}
+          >
+            {t('checkAccount')}
+          </button>
+          <span className="hint">{unsaved ? t('checkSavedFirst') : t('checkAccountHint')}</span>
+        </div>
+        {report ? <CheckReport check={report} /> : null}
+      </div>
     </Modal>
   );
 }
