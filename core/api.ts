@@ -194,6 +194,8 @@ export const schemas = {
   countInteractions: interactionFilter,
   /** The letter for reading: text, sanitized HTML (remote images only when asked), attachments. */
   getMessage: z.object({ interactionId: z.number().int().positive(), remoteImages: z.boolean().default(false) }),
+  /** "Always show images from this sender" (and its undoing): the sender's letters then open with their images. */
+  trustImages: z.object({ address: z.email(), trusted: z.boolean().default(true) }),
   /** One file of a letter, by its position (from 0) in the interaction's `attachments`, under a name safe to save. */
   getAttachment: z.object({ interactionId: z.number().int().positive(), index: z.number().int().min(0).default(0) }),
   chain: z.object({ interactionId: z.number().int().positive() }),
@@ -290,6 +292,8 @@ export type JournalEvent = SyncEvent | SendEvent | OpenInteractionEvent;
 /** An interaction as the reading pane shows it. */
 export interface MessageView extends DisplayMessage {
   interaction: InteractionRecord;
+  /** The sender is one whose images are always shown: `html` has them, whatever `remoteImages` asked. */
+  imagesFromSender: boolean;
 }
 
 /** An attachment ready to be written to disk. */
@@ -319,6 +323,7 @@ export interface JournalApi extends KindsApi {
   countInteractions(input: z.input<typeof schemas.countInteractions>): Promise<number>;
   getMessage(input: z.input<typeof schemas.getMessage>): Promise<MessageView>;
   getAttachment(input: z.input<typeof schemas.getAttachment>): Promise<AttachmentFile>;
+  trustImages(input: z.input<typeof schemas.trustImages>): Promise<{ address: string; trusted: boolean }>;
   search(input: z.input<typeof schemas.search>): Promise<InteractionRecord[]>;
   /** The chain the interaction belongs to, oldest first. */
   chain(input: z.input<typeof schemas.chain>): Promise<InteractionRecord[]>;

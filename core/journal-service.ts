@@ -194,16 +194,35 @@ export class JournalService implements JournalApi {
     const { interactionId, remoteImages } = schemas.getMessage.parse(input);
     const interaction = this.journal.interactions.get(interactionId);
     if (!interaction) throw new InterlogError('not-found', `There is no interaction ${interactionId}.`);
+    const sender = interaction.from?.address.toLowerCase();
+    const imagesFromSender = sender !== undefined && this.journal.settings.imageSenders().has(sender);
     const sha256 = this.journal.interactions.sourceOf(interactionId);
     if (sha256 === undefined) {
-      return { interaction, text: interaction.preview, html: null, blockedImages: 0, unreadable: null };
+      return {
+        interaction,
+        text: interaction.preview,
+        html: null,
+        blockedImages: 0,
+        unreadable: null,
+        imagesFromSender,
+      };
     }
     const { readMessageForDisplay } = await import('./mail/display-message.js');
     const source = this.journal.blobs.read(sha256);
     return {
       interaction,
-      ...(await readMessageForDisplay(source, { remoteImages, parseError: interaction.parseError })),
+      imagesFromSender,
+      ...(await readMessageForDisplay(source, {
+        remoteImages: remoteImages || imagesFromSender,
+        parseError: interaction.parseError,
+      })),
     };
+  }
+
+  async trustImages(input: z.input<typeof schemas.trustImages>): Promise<{ address: string; trusted: boolean }> {
+    const { address, trusted } = schemas.trustImages.parse(input);
+    this.journal.settings.setImageSender(address, trusted);
+    return { address: address.toLowerCase(), trusted };
   }
 
   async getAttachment(input: z.input<typeof schemas.getAttachment>): Promise<AttachmentFile> {

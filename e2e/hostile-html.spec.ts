@@ -721,7 +721,7 @@ test.describe('hostile HTML in the reading pane', () => {
     );
     expect(tracker.hits).toEqual([]);
 
-    await page.getByRole('button', { name: 'Show images' }).click();
+    await page.getByRole('button', { name: 'Show images', exact: true }).click();
     await expect(page.locator('.blocked-images')).toHaveCount(0);
     await expect.poll(() => [...tracker.hits].sort()).toEqual([...IMAGE_PATHS].sort());
     const frame = letterFrame(page);

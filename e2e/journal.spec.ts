@@ -342,11 +342,40 @@ test.describe('the journal in the browser host', () => {
     await page.waitForTimeout(500);
     expect(images.hits).toEqual([]);
     await shot(page, '05-images-blocked');
-    await page.getByRole('button', { name: 'Show images' }).click();
+    await page.getByRole('button', { name: 'Show images', exact: true }).click();
     await expect(letterFrame.locator(`img[src="${images.origin}/catalogue.png"]`)).toBeVisible();
     await expect.poll(() => images.hits).toEqual(['/catalogue.png']);
     await expect(page.locator('.blocked-images')).toHaveCount(0);
     await shot(page, '06-images-shown');
+  });
+
+  test('"always show images" from a sender holds across restarts until stopped', async ({ page }) => {
+    await open(page);
+    await row(page, 'Spring catalogue').click();
+    const letterFrame = page.frameLocator('iframe.letter-frame');
+    const picture = letterFrame.locator(`img[src="${images.origin}/catalogue.png"]`);
+    await expect(page.locator('.blocked-images')).toContainText('1 remote image is blocked');
+    const before = images.hits.length;
+    await page.getByRole('button', { name: 'Always show images from news@shop.example' }).click();
+    await expect(picture).toBeVisible();
+    await expect(page.locator('.images-trusted')).toHaveText('Images from news@shop.example are always shown. Stop');
+    await expect.poll(() => images.hits.length).toBe(before + 1);
+
+    // A new window (the app started again): the letter opens with its image, unasked.
+    await open(page);
+    await row(page, 'Spring catalogue').click();
+    await expect(picture).toBeVisible();
+    await expect(page.locator('.blocked-images')).toHaveCount(0);
+    await shot(page, '06b-images-from-sender');
+
+    await page.locator('.images-trusted').getByRole('button', { name: 'Stop' }).click();
+    await expect(page.locator('.blocked-images')).toContainText('1 remote image is blocked');
+    await expect(picture).toHaveCount(0);
+    // Another letter of the journal, from someone else, was never affected.
+    expect(
+      (await service.getMessage({ interactionId: (await service.search({ text: 'Смета' }))[0]?.id as number }))
+        .imagesFromSender,
+    ).toBe(false);
   });
 
   test('"Sync now" fetches new mail and shows it', async ({ page }) => {

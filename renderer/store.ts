@@ -140,6 +140,8 @@ export interface JournalState {
   toggleChecked(id: number): void;
   clearChecked(): void;
   showImages(): void;
+  /** "Always show images from this sender", or its undoing; the letter being read opens again accordingly. */
+  trustImages(address: string, trusted: boolean): Promise<void>;
   syncNow(): Promise<void>;
   openDialog(dialog: Dialog | null): void;
   openMenu(menu: { x: number; y: number } | null): void;
@@ -532,6 +534,16 @@ export function createJournalStore(api: JournalClient, lang: Lang = detectLangua
       showImages() {
         const reading = get().reading;
         if (reading) void readMessage(reading.id, true);
+      },
+
+      async trustImages(address, trusted) {
+        try {
+          await api.trustImages({ address, trusted });
+          const reading = get().reading;
+          if (reading) await readMessage(reading.id, false);
+        } catch (error) {
+          failLoudly(error);
+        }
       },
 
       async syncNow() {

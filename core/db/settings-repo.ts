@@ -21,6 +21,7 @@ export const DEFAULT_FEATURES: FeatureSettings = {
 };
 
 const FEATURES_KEY = 'features';
+const IMAGE_SENDERS_KEY = 'image-senders';
 
 /** Settings kept in the journal itself, so every process opening it (CLI, app, sync worker) sees the same. */
 export class SettingsRepo {
@@ -45,6 +46,21 @@ export class SettingsRepo {
     writeTransaction(this.db, () => {
       if (value === undefined) this.stmt.drop.run(key);
       else this.stmt.put.run(key, JSON.stringify(value));
+    });
+  }
+
+  /** Senders whose letters show their remote images without asking, lower-case. */
+  imageSenders(): Set<string> {
+    return new Set(this.get<string[]>(IMAGE_SENDERS_KEY) ?? []);
+  }
+
+  /** Adds or removes a sender; read and written in one transaction, so two windows cannot lose each other's. */
+  setImageSender(address: string, trusted: boolean): void {
+    writeTransaction(this.db, () => {
+      const senders = this.imageSenders();
+      if (trusted) senders.add(address.toLowerCase());
+      else senders.delete(address.toLowerCase());
+      this.put(IMAGE_SENDERS_KEY, [...senders].sort());
     });
   }
 

@@ -176,6 +176,8 @@ function Letter({
   remoteImages: boolean;
 }) {
   const showImages = useJournal((s) => s.showImages);
+  const trustImages = useJournal((s) => s.trustImages);
+  const sender = view.interaction.direction === 'in' ? (view.interaction.from?.address ?? null) : null;
   const lang = useJournal((s) => s.lang);
   const t = useJournal((s) => s.t);
   const [asText, setAsText] = useState(false);
@@ -201,6 +203,22 @@ function Letter({
             <button type="button" className="link" onClick={showImages}>
               {t('showImages')}
             </button>
+            {sender ? (
+              <>
+                {' · '}
+                <button type="button" className="link" onClick={() => void trustImages(sender, true)}>
+                  {t('alwaysShowImagesFrom', { sender })}
+                </button>
+              </>
+            ) : null}
+          </p>
+        ) : null}
+        {html !== null && view.imagesFromSender && sender ? (
+          <p className="images-trusted">
+            {t('imagesAlwaysShown', { sender })}{' '}
+            <button type="button" className="link" onClick={() => void trustImages(sender, false)}>
+              {t('stopShowingImages')}
+            </button>
           </p>
         ) : null}
       </div>
@@ -212,7 +230,7 @@ function Letter({
           // a link opens it outside the app, never in this frame.
           sandbox={LETTER_SANDBOX}
           referrerPolicy="no-referrer"
-          srcDoc={letterDocument(html, { remoteImages })}
+          srcDoc={letterDocument(html, { remoteImages: remoteImages || view.imagesFromSender })}
         />
       ) : (
         <pre className="letter-text">{view.text}</pre>
