@@ -27,6 +27,7 @@ export const kindSchemas = {
     htmlLetters: z.boolean().optional(),
     otherKinds: z.boolean().optional(),
     reviewFlags: z.boolean().optional(),
+    theme: z.enum(['system', 'light', 'dark']).optional(),
   }),
   setSmsProvider: z.object({
     provider: z
@@ -130,6 +131,8 @@ export interface JournalSettings extends FeatureSettings {
   /** The kinds the user can create now. */
   creatable: Array<InteractionRecord['kind']>;
   smsProvider: { kind: 'smpp' | 'smsru'; name: string } | null;
+  /** The window's colours: as the system says, or always light or dark. */
+  theme: 'system' | 'light' | 'dark';
 }
 
 export interface InteractionWithDetails {

@@ -49,11 +49,14 @@ export class KindsService implements KindsApi {
         ...(features.otherKinds ? (['call', 'sms', 'meeting', 'planned'] as const) : []),
       ],
       smsProvider: config ? { kind: config.kind, name: providerLabel(config) } : null,
+      theme: this.journal.settings.theme(),
     };
   }
 
   async updateSettings(input: Input<'updateSettings'>): Promise<JournalSettings> {
-    this.journal.settings.setFeatures(kindSchemas.updateSettings.parse(input));
+    const { theme, ...features } = kindSchemas.updateSettings.parse(input);
+    this.journal.settings.setFeatures(features);
+    if (theme) this.journal.settings.setTheme(theme);
     return this.getSettings({});
   }
 

@@ -413,6 +413,27 @@ test.describe('working with the journal: lists, commands, compose, the account w
     await page.getByRole('menuitem', { name: 'Letter' }).click();
     await expect(page.getByRole('dialog', { name: 'New letter' })).toBeVisible();
     await shot(page, '21-email-only');
+    await page.getByRole('dialog', { name: 'New letter' }).getByRole('button', { name: 'Cancel' }).click();
+  });
+
+  test('the colours follow the system, or the setting, which the journal keeps', async ({ page }) => {
+    const background = () => page.evaluate('getComputedStyle(document.documentElement).backgroundColor');
+    await open(page);
+    // This browser reports a light system.
+    expect(await background()).toBe('rgb(244, 246, 248)');
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const settings = page.getByRole('dialog', { name: 'Settings' });
+    await settings.getByRole('combobox', { name: 'Colours' }).selectOption('dark');
+    await expect.poll(background).toBe('rgb(21, 25, 29)');
+    await shot(page, '21b-dark-settings');
+    await open(page);
+    await expect.poll(background).toBe('rgb(21, 25, 29)');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await settings.getByRole('combobox', { name: 'Colours' }).selectOption('light');
+    await expect.poll(background).toBe('rgb(244, 246, 248)');
+    await settings.getByRole('combobox', { name: 'Colours' }).selectOption('system');
+    await expect.poll(background).toBe('rgb(21, 25, 29)');
   });
 
   test('the list narrows by period and direction, and the filters clear one by one', async ({ page }) => {

@@ -242,7 +242,13 @@ function NoticeBar() {
 export function App() {
   const start = useJournal((s) => s.start);
   const fatal = useJournal((s) => s.fatal);
+  const theme = useJournal((s) => s.settings?.theme ?? 'system');
   useEffect(() => start(), [start]);
+  // The stylesheet picks its colours by color-scheme; without the attribute it follows the system.
+  useEffect(() => {
+    if (theme === 'system') delete document.documentElement.dataset.theme;
+    else document.documentElement.dataset.theme = theme;
+  }, [theme]);
   useShortcuts();
   if (fatal) {
     return (

@@ -22,6 +22,9 @@ export const DEFAULT_FEATURES: FeatureSettings = {
 
 const FEATURES_KEY = 'features';
 const IMAGE_SENDERS_KEY = 'image-senders';
+const THEME_KEY = 'theme';
+
+export type Theme = 'system' | 'light' | 'dark';
 
 /** Settings kept in the journal itself, so every process opening it (CLI, app, sync worker) sees the same. */
 export class SettingsRepo {
@@ -47,6 +50,15 @@ export class SettingsRepo {
       if (value === undefined) this.stmt.drop.run(key);
       else this.stmt.put.run(key, JSON.stringify(value));
     });
+  }
+
+  /** Light or dark, or as the operating system says. */
+  theme(): Theme {
+    return this.get<Theme>(THEME_KEY) ?? 'system';
+  }
+
+  setTheme(theme: Theme): void {
+    this.put(THEME_KEY, theme);
   }
 
   /** Senders whose letters show their remote images without asking, lower-case. */

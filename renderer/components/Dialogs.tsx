@@ -187,6 +187,7 @@ function OutboxDialog() {
 }
 
 const SWITCHES = ['mailClient', 'htmlLetters', 'otherKinds', 'reviewFlags'] as const satisfies Array<keyof Settings>;
+const THEMES = ['system', 'light', 'dark'] as const satisfies Array<Settings['theme']>;
 
 /** The organizer switches of seed 004; each takes effect at once. */
 function SettingsDialog() {
@@ -205,6 +206,19 @@ function SettingsDialog() {
           {t(`setting_${key}`)}
         </label>
       ))}
+      <label className="field">
+        {t('theme')}
+        <select
+          value={settings?.theme ?? 'system'}
+          onChange={(e) => void updateSettings({ theme: e.target.value as Settings['theme'] })}
+        >
+          {THEMES.map((theme) => (
+            <option key={theme} value={theme}>
+              {t(`theme_${theme}`)}
+            </option>
+          ))}
+        </select>
+      </label>
     </Modal>
   );
 }
