@@ -39,6 +39,11 @@ const interactionFilter = z.object({
  * The JournalApi: the one surface the UI, the CLI and the transports (Electron IPC, the HTTP host) use.
  * Every input crossing a process boundary is checked against its schema here.
  */
+/** By date (newest or oldest first), or by the Correspondent or Title column (A to Z, or Z to A with -desc). */
+const listOrder = z
+  .enum(['newest', 'oldest', 'correspondent', 'correspondent-desc', 'title', 'title-desc'])
+  .default('newest');
+
 export const schemas = {
   listAccounts: z.object({}),
   addAccount: z
@@ -189,7 +194,7 @@ export const schemas = {
   listInteractions: interactionFilter.extend({
     limit: z.number().int().min(1).max(1000).default(100),
     offset: z.number().int().min(0).default(0),
-    order: z.enum(['newest', 'oldest']).default('newest'),
+    order: listOrder,
   }),
   countInteractions: interactionFilter,
   /** The letter for reading: text, sanitized HTML (remote images only when asked), attachments. */
@@ -233,6 +238,7 @@ export const schemas = {
   search: interactionFilter.extend({
     text: z.string().max(1000),
     limit: z.number().int().min(1).max(1000).default(50),
+    order: listOrder,
   }),
   ...kindSchemas,
 } as const;

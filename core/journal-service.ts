@@ -484,8 +484,8 @@ export class JournalService implements JournalApi {
   }
 
   async search(input: z.input<typeof schemas.search>): Promise<InteractionRecord[]> {
-    const { text, limit, ...filter } = schemas.search.parse(input);
-    return this.journal.interactions.search(text, limit, { ...filter, now: this.now() });
+    const { text, limit, order, ...filter } = schemas.search.parse(input);
+    return this.journal.interactions.search(text, limit, { ...filter, now: this.now() }, order);
   }
 
   /** Every interaction, oldest first; for export, not for transports (it is not bounded). */

@@ -6,6 +6,7 @@ import { simpleParser } from 'mailparser';
 import { createDispatcher } from '../core/host/dispatch.js';
 import { type HttpHost, startHttpHost } from '../core/host/http-host.js';
 import { JournalService } from '../core/journal-service.js';
+import { cleanSubject } from '../core/mail/subject-line.js';
 import { FileSecretStore } from '../core/secrets/file-secret-store.js';
 import { localNetwork, startDns, type TestDns } from './fixtures/dns-server.js';
 import { letter } from './fixtures/letters.js';
@@ -452,6 +453,42 @@ test.describe('working with the journal: lists, commands, compose, the account w
     await bar.getByLabel('From').fill('');
     await bar.getByLabel('To').fill('');
     await expect(row(page, ORDER)).toHaveCount(1);
+  });
+
+  test('the Correspondent and Title headers sort the list either way round, and a search keeps that order', async ({
+    page,
+  }) => {
+    await open(page);
+    const column = (name: string) => rows(page).locator(`.${name}`).allTextContents();
+    // How a person would file them: without case, "ё" as "е".
+    const fold = (v: string) => v.trim().toLocaleLowerCase().replaceAll('ё', 'е');
+    // Titles file without their "Re:" and "Fwd:", beside the letters they answer.
+    const inOrder = (values: string[], descending: boolean, key = fold) => {
+      const keys = values.map(key);
+      const sorted = [...keys].sort();
+      if (descending) sorted.reverse();
+      return keys.length > 2 && keys.join('\n') === sorted.join('\n');
+    };
+    const header = (name: RegExp) => page.locator('.cells.header').getByRole('button', { name });
+
+    await header(/^Correspondent/).click();
+    await expect(header(/^Correspondent/)).toHaveText('Correspondent ▲');
+    await expect.poll(async () => inOrder(await column('correspondent'), false)).toBe(true);
+    await header(/^Correspondent/).click();
+    await expect(header(/^Correspondent/)).toHaveText('Correspondent ▼');
+    await expect.poll(async () => inOrder(await column('correspondent'), true)).toBe(true);
+    await header(/^Title/).click();
+    await expect(header(/^Date/)).toHaveText('Date');
+    const byTitle = (v: string) => fold(cleanSubject(v));
+    await expect.poll(async () => inOrder(await column('title'), false, byTitle)).toBe(true);
+    await shot(page, '22b-sorted-by-title');
+    // A search answers in the same order.
+    await page.getByRole('searchbox', { name: 'Full-text search' }).fill('арматур');
+    await expect(page.locator('.count')).toHaveText(/found/);
+    await expect.poll(async () => inOrder(await column('title'), false, byTitle)).toBe(true);
+    await page.getByRole('searchbox', { name: 'Full-text search' }).fill('');
+    await header(/^Date/).click();
+    await expect(header(/^Date/)).toHaveText('Date ▼');
   });
 
   test('a letter deleted from the journal asks first, leaves the list and stays gone after a sync', async ({

@@ -13,7 +13,7 @@ import type {
 import { ApiCallError, createApiClient } from './api-client';
 import { detectLanguage, type Lang, type MessageKey, type Translate, translator } from './i18n';
 
-export type Order = 'newest' | 'oldest';
+export type Order = NonNullable<ApiInput<'listInteractions'>['order']>;
 export type SyncProgress = Extract<JournalEvent, { type: 'progress' }>['progress'];
 export type Settings = ApiOutput<'getSettings'>;
 export type ListCounts = ApiOutput<'lists'>;
@@ -203,12 +203,6 @@ export function apiFilter(filter: ListFilter): ApiInput<'countInteractions'> {
   };
 }
 
-function byDate(order: Order) {
-  const sign = order === 'newest' ? -1 : 1;
-  return (a: InteractionRecord, b: InteractionRecord) =>
-    sign * (a.date < b.date ? -1 : a.date > b.date ? 1 : a.id - b.id);
-}
-
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -246,9 +240,9 @@ export function createJournalStore(api: JournalClient, lang: Lang = detectLangua
       set((s) => ({ list: { ...s.list, searching: true } }));
       try {
         // Core searches within the same filter as the list, so a narrowed view searches only what it shows.
-        const found = await api.search({ text: query, limit: SEARCH_LIMIT, ...apiFilter(filter) });
+        // And in the list's order: a search sorted by title is cut to its first hits by title, not by date.
+        const hits = await api.search({ text: query, limit: SEARCH_LIMIT, order, ...apiFilter(filter) });
         if (seq !== searchSeq) return;
-        const hits = found.sort(byDate(order));
         set((s) => ({ list: { ...s.list, hits, searching: false } }));
       } catch (error) {
         if (seq === searchSeq) set((s) => ({ list: { ...s.list, searching: false } }));
@@ -493,9 +487,9 @@ export function createJournalStore(api: JournalClient, lang: Lang = detectLangua
             order,
             pages: {},
             generation: s.list.generation + 1,
-            hits: s.list.hits ? [...s.list.hits].sort(byDate(order)) : null,
           },
         }));
+        if (get().list.query.trim()) requestSearch();
         get().ensureRows(...lastRange);
       },
 

@@ -2,9 +2,19 @@ import { type KeyboardEvent, useCallback } from 'react';
 import type { InteractionRecord } from '../../core/api.js';
 import { correspondent, listDate, shownTitle } from '../format';
 import type { Lang, Translate } from '../i18n';
-import { PAGE_SIZE, rowAt, rowCount, useJournal } from '../store';
+import { type Order, PAGE_SIZE, rowAt, rowCount, useJournal } from '../store';
 import { DirectionIcon, KindIcon, PaperclipIcon } from './Icons';
 import { VirtualList } from './VirtualList';
+
+/** What a click on a sortable header will do, as its tooltip says. */
+const SORT_HINTS = {
+  newest: 'sortNewest',
+  oldest: 'sortOldest',
+  correspondent: 'sortAtoZ',
+  'correspondent-desc': 'sortZtoA',
+  title: 'sortAtoZ',
+  'title-desc': 'sortZtoA',
+} as const satisfies Record<Order, string>;
 
 export const ROW_HEIGHT = 28;
 
@@ -173,23 +183,31 @@ export function InteractionList() {
     );
   };
 
-  const nextOrder = list.order === 'newest' ? 'oldest' : 'newest';
+  /** A header that sorts by its column: a first click A to Z (newest first for dates), a second the other way. */
+  const sortHeader = (className: string, label: string, first: Order, second: Order) => {
+    const active = list.order === first || list.order === second;
+    const next = list.order === first ? second : first;
+    return (
+      <button
+        type="button"
+        className={`cell ${className} sort${active ? ' active' : ''}`}
+        onClick={() => setOrder(next)}
+        title={t(SORT_HINTS[next])}
+      >
+        {label}
+        {active ? ` ${list.order === 'newest' || list.order.endsWith('-desc') ? '▼' : '▲'}` : ''}
+      </button>
+    );
+  };
   return (
     <section className="list" aria-label={t('interactions')}>
       <div className="cells header">
         <span className="cell tick" />
-        <button
-          type="button"
-          className="cell date sort"
-          onClick={() => setOrder(nextOrder)}
-          title={t(nextOrder === 'newest' ? 'sortNewest' : 'sortOldest')}
-        >
-          {t('columnDate')} {list.order === 'newest' ? '▼' : '▲'}
-        </button>
+        {sortHeader('date', t('columnDate'), 'newest', 'oldest')}
         <span className="cell kind" title={t('columnKind')} />
         <span className="cell direction" title={t('columnDirection')} />
-        <span className="cell correspondent">{t('columnCorrespondent')}</span>
-        <span className="cell title">{t('columnTitle')}</span>
+        {sortHeader('correspondent', t('columnCorrespondent'), 'correspondent', 'correspondent-desc')}
+        {sortHeader('title', t('columnTitle'), 'title', 'title-desc')}
         <span className="cell subject">{t('subject')}</span>
         <span className="cell attachments" title={t('columnAttachments')}>
           <PaperclipIcon label={t('columnAttachments')} />
