@@ -37,7 +37,7 @@ describe('dispatcher', () => {
     });
     const result = await createDispatcher(service).call('search', { text: 'счёт' });
     expect(result).toEqual({ ok: true, value: [] });
-    expect(seen).toEqual([{ text: 'счёт', limit: 50 }]);
+    expect(seen).toEqual([{ text: 'счёт', limit: 50, order: 'newest' }]);
   });
 
   it('refuses invalid input before the service sees it', async () => {
