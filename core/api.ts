@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ContactRecord } from './db/contacts-repo.js';
+import type { DraftSummary, StoredDraft } from './db/drafts-repo.js';
 import type { Identity } from './db/identities-repo.js';
 import type { InteractionRecord } from './db/interactions-repo.js';
 import type { OutboxItem } from './db/outbox-repo.js';
@@ -39,6 +40,32 @@ const interactionFilter = z.object({
  * The JournalApi: the one surface the UI, the CLI and the transports (Electron IPC, the HTTP host) use.
  * Every input crossing a process boundary is checked against its schema here.
  */
+/** A letter being written: the send call's fields, every one optional until it is sent. */
+const draftLetter = z.object({
+  account: z.string().max(200).optional(),
+  from: z.string().max(320).optional(),
+  /** As typed, not yet checked as addresses. */
+  to: z.string().max(50_000).default(''),
+  cc: z.string().max(50_000).default(''),
+  subject: z.string().max(998).default(''),
+  text: z.string().max(10_000_000).default(''),
+  attachments: z
+    .array(
+      z.object({
+        filename: z.string().min(1).max(255),
+        contentBase64: z.string(),
+        contentType: z.string().max(200).optional(),
+      }),
+    )
+    .max(100)
+    .default([]),
+  replyToInteraction: z.number().int().positive().optional(),
+  forwardInteraction: z.number().int().positive().optional(),
+  onControl: z.boolean().default(false),
+  controlDue: z.string().max(40).optional(),
+});
+export type DraftLetter = z.output<typeof draftLetter>;
+
 /** By date (newest or oldest first), or by the Correspondent or Title column (A to Z, or Z to A with -desc). */
 const listOrder = z
   .enum(['newest', 'oldest', 'correspondent', 'correspondent-desc', 'title', 'title-desc'])
@@ -187,7 +214,20 @@ export const schemas = {
     onControl: z.boolean().default(false),
     /** When the answer is due (ISO date or date-time); needs onControl. */
     controlDue: z.iso.datetime({ offset: true }).or(z.iso.date()).optional(),
+    /** The draft the letter was written in: it is deleted as the letter is queued. */
+    draftId: z.number().int().positive().optional(),
   }),
+  /**
+   * Keeps a letter being written (a new one with no id, else replacing that draft); any field may still be empty.
+   * Returns the draft as the drafts list shows it.
+   */
+  saveDraft: z.object({
+    id: z.number().int().positive().optional(),
+    letter: draftLetter,
+  }),
+  listDrafts: z.object({}),
+  getDraft: z.object({ id: z.number().int().positive() }),
+  deleteDraft: z.object({ id: z.number().int().positive() }),
   listOutbox: z.object({}),
   outboxAction: z.object({ id: z.number().int().positive(), action: z.enum(['retry', 'cancel', 'mark-sent']) }),
   sendQueued: z.object({}),
@@ -287,6 +327,9 @@ export type SetupResult =
   | { saved: true; account: AccountSummary; check: AccountCheck; detection: Detection | null }
   | { saved: false; check: AccountCheck; detection: Detection | null };
 
+export type { DraftSummary };
+export type Draft = StoredDraft<DraftLetter>;
+
 /** The desktop shell asks the window to bring up an interaction (a click on its notification). */
 export interface OpenInteractionEvent {
   type: 'open-interaction';
@@ -353,6 +396,10 @@ export interface JournalApi extends KindsApi {
   listIdentities(input: z.input<typeof schemas.listIdentities>): Promise<Identity[]>;
   /** Composes a letter, stores it in the journal and queues it; it goes out with the next `sendQueued`. */
   send(input: z.input<typeof schemas.send>): Promise<OutboxItem>;
+  saveDraft(input: z.input<typeof schemas.saveDraft>): Promise<DraftSummary>;
+  listDrafts(input: z.input<typeof schemas.listDrafts>): Promise<DraftSummary[]>;
+  getDraft(input: z.input<typeof schemas.getDraft>): Promise<Draft>;
+  deleteDraft(input: z.input<typeof schemas.deleteDraft>): Promise<{ deleted: boolean }>;
   listOutbox(input: z.input<typeof schemas.listOutbox>): Promise<OutboxItem[]>;
   outboxAction(input: z.input<typeof schemas.outboxAction>): Promise<OutboxItem>;
   /** Sends every queued letter that is due, now. */

@@ -4,6 +4,9 @@ import {
   type AccountSummary,
   type AddAccountInput,
   type AttachmentFile,
+  type Draft,
+  type DraftLetter,
+  type DraftSummary,
   type JournalApi,
   type JournalEvent,
   type MessageView,
@@ -369,6 +372,31 @@ export class JournalService implements JournalApi {
     return this.queueLetter(schemas.send.parse(input));
   }
 
+  async saveDraft(input: z.input<typeof schemas.saveDraft>): Promise<DraftSummary> {
+    const { id, letter } = schemas.saveDraft.parse(input);
+    const to = letter.to.split(/[\s,;]+/).filter(Boolean);
+    const saved = this.journal.drafts.save(id, { letter, title: letter.subject.trim(), to }, new Date());
+    return this.requireDraft(saved);
+  }
+
+  async listDrafts(_input: z.input<typeof schemas.listDrafts> = {}): Promise<DraftSummary[]> {
+    return this.journal.drafts.list();
+  }
+
+  async getDraft(input: z.input<typeof schemas.getDraft>): Promise<Draft> {
+    return this.requireDraft(schemas.getDraft.parse(input).id);
+  }
+
+  async deleteDraft(input: z.input<typeof schemas.deleteDraft>): Promise<{ deleted: boolean }> {
+    return { deleted: this.journal.drafts.delete(schemas.deleteDraft.parse(input).id) };
+  }
+
+  private requireDraft(id: number): Draft {
+    const draft = this.journal.drafts.get<DraftLetter>(id);
+    if (!draft) throw new InterlogError('not-found', `There is no draft ${id}: it was sent or thrown away.`);
+    return draft;
+  }
+
   private async queueLetter(
     request: z.output<typeof schemas.send>,
     icalEvent?: { method: string; content: string; filename: string },
@@ -430,6 +458,7 @@ export class JournalService implements JournalApi {
       headers: readListingHeaders(composed.raw),
       envelope: composed.envelope,
       control: request.onControl || due ? { due } : undefined,
+      draftId: request.draftId,
       now,
     });
   }

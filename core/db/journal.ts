@@ -4,6 +4,7 @@ import { ChainsRepo } from './chains-repo.js';
 import { ContactsRepo } from './contacts-repo.js';
 import { type Db, type OpenOptions, openDatabase } from './database.js';
 import { DeletionRepo } from './deletion-repo.js';
+import { DraftsRepo } from './drafts-repo.js';
 import { FlagsRepo } from './flags-repo.js';
 import { IdentitiesRepo } from './identities-repo.js';
 import { IndexRepo } from './index-repo.js';
@@ -32,6 +33,7 @@ export class Journal {
   readonly flags: FlagsRepo;
   readonly settings: SettingsRepo;
   readonly deletion: DeletionRepo;
+  readonly drafts: DraftsRepo;
 
   private constructor(
     readonly file: string,
@@ -52,6 +54,7 @@ export class Journal {
     this.flags = new FlagsRepo(db);
     this.settings = new SettingsRepo(db);
     this.deletion = new DeletionRepo(db, this.chains);
+    this.drafts = new DraftsRepo(db);
   }
 
   static open(file: string, options?: OpenOptions): Journal {

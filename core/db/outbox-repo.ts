@@ -63,9 +63,12 @@ export class OutboxRepo {
     headers: ListingHeaders;
     envelope: { from: string; to: string[] };
     control?: { due: string | null } | undefined;
+    /** The draft this letter was written in: it goes in the same transaction, so it is never both sent and kept. */
+    draftId?: number | undefined;
     now: Date;
   }): OutboxItem {
     const id = writeTransaction(this.db, () => {
+      if (input.draftId !== undefined) this.db.prepare('DELETE FROM drafts WHERE id = ?').run(input.draftId);
       const stored = this.sync.storeLetter(input.accountId, input.identities, {
         headers: input.headers,
         source: { kind: 'buffer', data: input.raw, sha256: input.sha256 },
