@@ -268,7 +268,9 @@ test.describe('working with the journal: lists, commands, compose, the account w
     // Escape does not throw the letter away unasked; "Keep writing" goes back to it as it was.
     await page.keyboard.press('Escape');
     const question = compose.getByRole('alert');
-    await expect(question).toContainText('Discard this letter? What you wrote is not kept.');
+    await expect(question).toContainText(
+      'Discard this letter? What you wrote is not kept unless you save it as a draft.',
+    );
     await question.getByRole('button', { name: 'Keep writing' }).click();
     await expect(question).toHaveCount(0);
     await expect(compose.getByRole('textbox', { name: 'Text' })).toHaveValue('Счёт во вложении. Оплата до пятницы.');
@@ -328,6 +330,67 @@ test.describe('working with the journal: lists, commands, compose, the account w
     await second.getByRole('alert').getByRole('button', { name: 'Discard' }).click();
     await expect(second).toHaveCount(0);
     expect(smtp.received.length).toBe(before + 1);
+  });
+
+  test('a letter saved as a draft comes back from Drafts, and goes out once, taking the draft with it', async ({
+    page,
+  }) => {
+    await open(page);
+    const before = smtp.received.length;
+    await page.getByRole('button', { name: 'Create ▾' }).click();
+    await page.getByRole('menuitem', { name: 'Letter' }).click();
+    const compose = page.getByRole('dialog', { name: 'New letter' });
+    await compose.getByRole('textbox', { name: 'To' }).fill('olga@client.example');
+    await compose.getByRole('textbox', { name: 'Subject line' }).fill('Коммерческое предложение');
+    await compose.getByRole('textbox', { name: 'Text' }).fill('Направляем предложение.');
+    await compose.getByLabel('Attach files…').setInputFiles({
+      name: 'КП.pdf',
+      mimeType: 'application/pdf',
+      buffer: Buffer.from('%PDF-1.4 offer'),
+    });
+    await compose.getByRole('button', { name: 'Save draft' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'The draft is saved.' })).toBeVisible();
+    // Nothing new to save until the letter changes again; closing asks nothing.
+    await expect(compose.getByRole('button', { name: 'Save draft' })).toBeDisabled();
+    await page.keyboard.press('Escape');
+    await expect(compose).toHaveCount(0);
+    await expect(badge(page, 'drafts')).toHaveText('1');
+
+    // After a restart of the window, the draft is where it was left.
+    await open(page);
+    await page.locator('[data-list="drafts"]').click();
+    const drafts = page.getByRole('dialog', { name: 'Drafts' });
+    await expect(drafts.locator('tr')).toHaveCount(1);
+    await expect(drafts.locator('tr').first()).toContainText('Коммерческое предложение');
+    await expect(drafts.locator('tr').first()).toContainText('olga@client.example');
+    await drafts.getByRole('button', { name: 'Open' }).click();
+    const again = page.getByRole('dialog', { name: 'New letter' });
+    await expect(again.getByRole('textbox', { name: 'Text' })).toHaveValue('Направляем предложение.');
+    await expect(again.getByRole('list', { name: 'Attachments' })).toContainText('КП.pdf');
+    await again.getByRole('textbox', { name: 'Text' }).fill('Направляем предложение. Цены до конца месяца.');
+    // Changed since it was saved: Escape asks, and "Save draft" is one of the answers.
+    await page.keyboard.press('Escape');
+    await again.getByRole('alert').getByRole('button', { name: 'Save draft' }).click();
+    await expect(again).toHaveCount(0);
+    await expect(badge(page, 'drafts')).toHaveText('1');
+    await shot(page, '16b-draft-saved');
+
+    await page.locator('[data-list="drafts"]').click();
+    await drafts.getByRole('button', { name: 'Open' }).click();
+    await expect(again.getByRole('textbox', { name: 'Text' })).toHaveValue(
+      'Направляем предложение. Цены до конца месяца.',
+    );
+    await again.getByRole('button', { name: 'Send' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'letter sent' })).toBeVisible();
+    await expect(badge(page, 'drafts')).toHaveCount(0);
+    expect(smtp.received.length).toBe(before + 1);
+    const sent = await simpleParser(smtp.received[before]?.raw as Buffer);
+    expect(sent.subject).toBe('Коммерческое предложение');
+    expect(sent.text).toContain('Цены до конца месяца.');
+    expect(sent.attachments.map((a) => a.filename)).toEqual(['КП.pdf']);
+    await page.locator('[data-list="drafts"]').click();
+    await expect(drafts).toContainText('No drafts.');
+    await drafts.getByRole('button', { name: 'Close' }).last().click();
   });
 
   test('the wizard saves an account only after the check passes, and shows the server’s refusal', async ({ page }) => {

@@ -3,6 +3,8 @@ import type {
   AccountSummary,
   ApiInput,
   ApiOutput,
+  Draft,
+  DraftSummary,
   InteractionRecord,
   JournalClient,
   JournalEvent,
@@ -85,6 +87,8 @@ export interface SyncState {
 export interface ComposeStart {
   mode: 'new' | 'reply' | 'reply-all' | 'forward';
   basis?: InteractionRecord;
+  /** Writing on in a saved draft. */
+  draft?: Draft;
 }
 
 /** The modal in front of the journal, if any; the ids are what a flag dialog acts on. */
@@ -96,6 +100,7 @@ export type Dialog =
   | { type: 'compose'; start: ComposeStart }
   | { type: 'create'; kind: Exclude<Kind, 'email'> }
   | { type: 'outbox' }
+  | { type: 'drafts' }
   | { type: 'wizard' }
   | { type: 'settings' }
   | { type: 'account'; name: string };
@@ -115,6 +120,8 @@ export interface JournalState {
   counts: ListCounts | null;
   subjects: SubjectRecord[];
   outbox: OutboxItem[];
+  /** Letters being written, newest first. */
+  drafts: DraftSummary[];
   list: ListState;
   selectedId: number | null;
   /** Rows ticked for a bulk action; when empty, commands act on the selected row. */
@@ -153,6 +160,11 @@ export interface JournalState {
   deleteInteractions(ids: number[]): Promise<void>;
   createSubject(name: string): Promise<SubjectRecord | null>;
   send(input: SendInput): Promise<boolean>;
+  /** Keeps the letter being written; returns the draft's id (null when it could not be saved). */
+  saveDraft(id: number | undefined, letter: ApiInput<'saveDraft'>['letter']): Promise<number | null>;
+  deleteDraft(id: number): Promise<void>;
+  /** Opens a draft in the compose dialog to write on. */
+  openDraft(id: number): Promise<void>;
   sendQueued(): Promise<void>;
   outboxAction(id: number, action: 'retry' | 'cancel'): Promise<void>;
   updateSettings(input: ApiInput<'updateSettings'>): Promise<void>;
@@ -367,9 +379,11 @@ export function createJournalStore(api: JournalClient, lang: Lang = detectLangua
       }
     };
 
+    /** The outbox and the drafts: what is on its way out, and what is still being written. */
     async function loadOutbox() {
       try {
-        set({ outbox: await api.listOutbox() });
+        const [outbox, drafts] = await Promise.all([api.listOutbox(), api.listDrafts()]);
+        set({ outbox, drafts });
       } catch (error) {
         fail(error);
       }
@@ -388,6 +402,7 @@ export function createJournalStore(api: JournalClient, lang: Lang = detectLangua
       counts: null,
       subjects: [],
       outbox: [],
+      drafts: [],
       list: {
         order: 'newest',
         query: '',
@@ -557,7 +572,7 @@ export function createJournalStore(api: JournalClient, lang: Lang = detectLangua
 
       openDialog(dialog) {
         set({ dialog, menu: null });
-        if (dialog?.type === 'outbox') void loadOutbox();
+        if (dialog?.type === 'outbox' || dialog?.type === 'drafts') void loadOutbox();
       },
 
       openMenu(menu) {
@@ -626,6 +641,46 @@ export function createJournalStore(api: JournalClient, lang: Lang = detectLangua
         await afterChange();
         await get().sendQueued();
         return true;
+      },
+
+      async saveDraft(id, letter) {
+        try {
+          const saved = await api.saveDraft({ ...(id !== undefined ? { id } : {}), letter });
+          say('draftSaved');
+          await loadOutbox();
+          return saved.id;
+        } catch (error) {
+          failLoudly(error);
+          return null;
+        }
+      },
+
+      async deleteDraft(id) {
+        try {
+          await api.deleteDraft({ id });
+        } catch (error) {
+          failLoudly(error);
+        }
+        await loadOutbox();
+      },
+
+      async openDraft(id) {
+        try {
+          const draft = await api.getDraft({ id });
+          const basisId = draft.letter.replyToInteraction ?? draft.letter.forwardInteraction;
+          // The letter answered or forwarded, for the form's hints; gone from the journal, the draft opens without it.
+          const basis =
+            basisId === undefined
+              ? undefined
+              : await api.interactionDetails({ interactionId: basisId }).then(
+                  (found) => found.interaction,
+                  () => undefined,
+                );
+          const mode = draft.letter.forwardInteraction ? 'forward' : draft.letter.replyToInteraction ? 'reply' : 'new';
+          set({ dialog: { type: 'compose', start: { mode, draft, ...(basis ? { basis } : {}) } }, menu: null });
+        } catch (error) {
+          failLoudly(error);
+        }
       },
 
       async sendQueued() {

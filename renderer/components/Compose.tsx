@@ -1,8 +1,8 @@
-import { type ChangeEvent, type DragEvent, useEffect, useState } from 'react';
+import { type ChangeEvent, type DragEvent, useEffect, useRef, useState } from 'react';
 import type { ApiOutput, InteractionRecord } from '../../core/api.js';
 import { fileSize } from '../format';
 import { api, type ComposeStart, type SendInput, useJournal } from '../store';
-import { CancelButton, isoFromLocal, Modal } from './Modal';
+import { CancelButton, isoFromLocal, localInputValue, Modal } from './Modal';
 
 type Identity = ApiOutput<'listIdentities'>[number];
 type Attachment = NonNullable<SendInput['attachments']>[number] & { size: number; key: number };
@@ -37,6 +37,12 @@ function recipients(basis: InteractionRecord | undefined, mode: ComposeStart['mo
   return { to: to.join(', '), cc: cc.join(', ') };
 }
 
+/** The bytes behind a base64 text, for a draft's files (their File objects are gone). */
+function base64Size(base64: string): number {
+  const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;
+  return Math.floor((base64.length * 3) / 4) - padding;
+}
+
 function readFile(file: File): Promise<Attachment> {
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
@@ -60,25 +66,38 @@ export function ComposeDialog({ start }: { start: ComposeStart }) {
   const accounts = useJournal((s) => s.accounts);
   const settings = useJournal((s) => s.settings);
   const send = useJournal((s) => s.send);
+  const saveDraft = useJournal((s) => s.saveDraft);
+  const openDialog = useJournal((s) => s.openDialog);
   const lang = useJournal((s) => s.lang);
   const t = useJournal((s) => s.t);
   const { basis, mode } = start;
+  const saved = start.draft?.letter;
+  const [draftId, setDraftId] = useState(start.draft?.id);
   const [account, setAccount] = useState(
-    () => accounts.find((a) => a.id === basis?.accountId)?.name ?? accounts[0]?.name ?? '',
+    () =>
+      accounts.find((a) => a.name === saved?.account)?.name ??
+      accounts.find((a) => a.id === basis?.accountId)?.name ??
+      accounts[0]?.name ??
+      '',
   );
   const [identities, setIdentities] = useState<Identity[]>([]);
-  const [from, setFrom] = useState('');
+  const [from, setFrom] = useState(saved?.from ?? '');
   const own = new Set([...identities.map((i) => i.address), ...accounts.map((a) => a.email.toLowerCase())]);
   // As the dialog opened: the identities load later, and must not make the filled-in addresses look typed.
-  const [initial] = useState(() => recipients(basis, mode, own));
+  const [initial] = useState(() => (saved ? { to: saved.to, cc: saved.cc } : recipients(basis, mode, own)));
   const [to, setTo] = useState(initial.to);
   const [cc, setCc] = useState(initial.cc);
-  const [subject, setSubject] = useState(() => answerSubject(basis?.title ?? '', mode));
-  const [text, setText] = useState('');
-  const [attachments, setAttachments] = useState<Attachment[]>([]);
-  const [onControl, setOnControl] = useState(false);
-  const [due, setDue] = useState('');
+  const [subject, setSubject] = useState(() => saved?.subject ?? answerSubject(basis?.title ?? '', mode));
+  const [text, setText] = useState(saved?.text ?? '');
+  const [attachments, setAttachments] = useState<Attachment[]>(() =>
+    (saved?.attachments ?? []).map((a) => ({ ...a, size: base64Size(a.contentBase64), key: nextKey++ })),
+  );
+  const [onControl, setOnControl] = useState(saved?.onControl ?? false);
+  const [due, setDue] = useState(() => (saved?.controlDue ? localInputValue(new Date(saved.controlDue)) : ''));
   const [sending, setSending] = useState(false);
+  // The letter answered or forwarded: the draft's own link outlives the letter being deleted from the journal.
+  const replyTo = saved ? saved.replyToInteraction : mode === 'reply' || mode === 'reply-all' ? basis?.id : undefined;
+  const forward = saved ? saved.forwardInteraction : mode === 'forward' ? basis?.id : undefined;
 
   useEffect(() => {
     if (!account) return;
@@ -87,7 +106,10 @@ export function ComposeDialog({ start }: { start: ComposeStart }) {
       (list) => {
         if (!current) return;
         setIdentities(list);
-        setFrom((list.find((i) => i.isDefault) ?? list[0])?.address ?? '');
+        // A draft keeps the address it was being written from, while the account still has it.
+        setFrom((chosen) =>
+          list.some((i) => i.address === chosen) ? chosen : ((list.find((i) => i.isDefault) ?? list[0])?.address ?? ''),
+        );
       },
       () => current && setIdentities([]),
     );
@@ -127,6 +149,7 @@ export function ComposeDialog({ start }: { start: ComposeStart }) {
     },
   };
 
+  const files = attachments.map(({ size: _size, key: _key, ...a }) => a);
   const submit = async () => {
     setSending(true);
     await send({
@@ -136,32 +159,60 @@ export function ComposeDialog({ start }: { start: ComposeStart }) {
       cc: addressList(cc),
       subject,
       text,
-      attachments: attachments.map(({ size: _size, key: _key, ...a }) => a),
-      ...(mode === 'reply' || mode === 'reply-all' ? { replyToInteraction: basis?.id } : {}),
-      ...(mode === 'forward' ? { forwardInteraction: basis?.id } : {}),
+      attachments: files,
+      ...(replyTo !== undefined ? { replyToInteraction: replyTo } : {}),
+      ...(forward !== undefined ? { forwardInteraction: forward } : {}),
       onControl,
       ...(onControl && due ? { controlDue: isoFromLocal(due) } : {}),
+      ...(draftId !== undefined ? { draftId } : {}),
     });
     setSending(false);
   };
 
+  // What was typed or attached since the dialog opened or the draft was last saved.
+  const written = JSON.stringify([to, cc, subject, text, attachments.map((a) => [a.filename, a.size]), onControl, due]);
+  const openedAs = useRef(written);
+  const [savedAs, setSavedAs] = useState<string | null>(null);
+  const unsaved = written !== (savedAs ?? openedAs.current);
+  const keepDraft = async (close: boolean) => {
+    const id = await saveDraft(draftId, {
+      account,
+      ...(from ? { from } : {}),
+      to,
+      cc,
+      subject,
+      text,
+      attachments: files,
+      ...(replyTo !== undefined ? { replyToInteraction: replyTo } : {}),
+      ...(forward !== undefined ? { forwardInteraction: forward } : {}),
+      onControl,
+      ...(onControl && due ? { controlDue: isoFromLocal(due) } : {}),
+    });
+    if (id === null) return;
+    setDraftId(id);
+    setSavedAs(written);
+    if (close) openDialog(null);
+  };
+
   const title = t(mode === 'new' ? 'composeNew' : mode === 'forward' ? 'cmdForward' : 'cmdReply');
-  // What was typed or attached, beyond what the dialog filled in itself.
-  const written =
-    text.trim() !== '' ||
-    attachments.length > 0 ||
-    subject !== answerSubject(basis?.title ?? '', mode) ||
-    to !== initial.to ||
-    cc !== initial.cc;
   return (
     <Modal
       title={title}
       wide
       onSubmit={() => void submit()}
-      discardWarning={written && !sending ? t('discardLetter') : undefined}
+      discardWarning={unsaved && !sending ? t('discardLetter') : undefined}
+      saveInstead={{ label: t('saveDraft'), run: () => void keepDraft(true) }}
       actions={
         <>
           <CancelButton />
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => void keepDraft(false)}
+            disabled={sending || (draftId !== undefined && !unsaved)}
+          >
+            {t('saveDraft')}
+          </button>
           <button type="submit" className="primary" disabled={sending || !account}>
             {sending ? t('sending') : t('send')}
           </button>

@@ -186,6 +186,41 @@ function OutboxDialog() {
   );
 }
 
+/** The letters being written: open one to write on, or throw it away. */
+function DraftsDialog() {
+  const drafts = useJournal((s) => s.drafts);
+  const openDraft = useJournal((s) => s.openDraft);
+  const deleteDraft = useJournal((s) => s.deleteDraft);
+  const lang = useJournal((s) => s.lang);
+  const t = useJournal((s) => s.t);
+  return (
+    <Modal title={t('drafts')} wide actions={<CancelButton label="close" />}>
+      {drafts.length === 0 ? <p className="hint">{t('noDrafts')}</p> : null}
+      <table className="outbox">
+        <tbody>
+          {drafts.map((draft) => (
+            <tr key={draft.id} data-draft={draft.id}>
+              <td>{listDate(draft.updatedAt, lang)}</td>
+              <td className="outbox-title">
+                <div>{draft.title || t('draftNoSubject')}</div>
+                <div className="muted">{draft.to.join(', ')}</div>
+              </td>
+              <td className="outbox-actions">
+                <button type="button" className="secondary small" onClick={() => void openDraft(draft.id)}>
+                  {t('openDraft')}
+                </button>
+                <button type="button" className="secondary small" onClick={() => void deleteDraft(draft.id)}>
+                  {t('deleteDraft')}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Modal>
+  );
+}
+
 const SWITCHES = ['mailClient', 'htmlLetters', 'otherKinds', 'reviewFlags'] as const satisfies Array<keyof Settings>;
 const THEMES = ['system', 'light', 'dark'] as const satisfies Array<Settings['theme']>;
 
@@ -243,6 +278,8 @@ function DialogFor({ dialog }: { dialog: Dialog }) {
       return <CreateDialog kind={dialog.kind} />;
     case 'outbox':
       return <OutboxDialog />;
+    case 'drafts':
+      return <DraftsDialog />;
     case 'wizard':
       return <SetupWizard />;
     case 'settings':

@@ -67,6 +67,7 @@ export function ListsPanel() {
   const settings = useJournal((s) => s.settings);
   const subjects = useJournal((s) => s.subjects);
   const outbox = useJournal((s) => s.outbox);
+  const drafts = useJournal((s) => s.drafts);
   const filter = useJournal((s) => s.list.filter);
   const setFilter = useJournal((s) => s.setFilter);
   const openDialog = useJournal((s) => s.openDialog);
@@ -103,6 +104,12 @@ export function ListsPanel() {
         <button type="button" className="list-link" data-list="outbox" onClick={() => openDialog({ type: 'outbox' })}>
           <span className="label">{t('outbox')}</span>
           {pending ? <span className="badge">{pending}</span> : null}
+        </button>
+      ) : null}
+      {settings?.mailClient !== false ? (
+        <button type="button" className="list-link" data-list="drafts" onClick={() => openDialog({ type: 'drafts' })}>
+          <span className="label">{t('drafts')}</span>
+          {drafts.length ? <span className="badge">{drafts.length}</span> : null}
         </button>
       ) : null}
       <h2>{t('subjects')}</h2>

@@ -13,13 +13,15 @@ interface ModalProps {
    * ask first, in the dialog's own footer, and only "Discard" closes it.
    */
   discardWarning?: string | undefined;
+  /** A third answer to that question, such as "Save draft". */
+  saveInstead?: { label: string; run(): void } | undefined;
 }
 
 /** How the dialog's own buttons close it, so that "Cancel" asks first just as Escape does. */
 const DismissContext = createContext<(() => void) | null>(null);
 
 /** A dialog over the journal: a form, so Enter submits it; Escape and the close button dismiss it. */
-export function Modal({ title, children, actions, onSubmit, wide, discardWarning }: ModalProps) {
+export function Modal({ title, children, actions, onSubmit, wide, discardWarning, saveInstead }: ModalProps) {
   const openDialog = useJournal((s) => s.openDialog);
   const t = useJournal((s) => s.t);
   const ref = useRef<HTMLDialogElement>(null);
@@ -59,6 +61,11 @@ export function Modal({ title, children, actions, onSubmit, wide, discardWarning
             <button type="button" className="secondary" autoFocus onClick={() => setAsking(false)}>
               {t('keepEditing')}
             </button>
+            {saveInstead ? (
+              <button type="button" className="secondary" onClick={saveInstead.run}>
+                {saveInstead.label}
+              </button>
+            ) : null}
             <button type="button" className="danger" onClick={() => openDialog(null)}>
               {t('discard')}
             </button>
