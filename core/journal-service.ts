@@ -459,6 +459,7 @@ export class JournalService implements JournalApi {
       envelope: composed.envelope,
       control: request.onControl || due ? { due } : undefined,
       draftId: request.draftId,
+      text: request.text,
       now,
     });
   }

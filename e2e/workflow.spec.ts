@@ -294,6 +294,15 @@ test.describe('working with the journal: lists, commands, compose, the account w
 
     // In the journal: the chain of the letter answered now has four, the reply inherits the subject, on control.
     await expect(page.locator('.chain')).toContainText('Chain: 4 interactions');
+    // The same chain as a conversation: what each said, oldest first, the reply just sent last.
+    const chain = page.getByRole('navigation', { name: 'Chain: 4 interactions' });
+    await chain.getByRole('button', { name: 'Conversation' }).click();
+    await expect(chain.locator('.chain-said')).toHaveCount(4);
+    await expect(chain.locator('li').last()).toHaveClass('mine');
+    await expect(chain.locator('.chain-said').last()).toContainText('Счёт во вложении. Оплата до пятницы.');
+    await shot(page, '15a-chain-conversation');
+    await chain.getByRole('button', { name: 'Tree' }).click();
+    await expect(chain.locator('.chain-said')).toHaveCount(0);
     await expect(badge(page, 'onControl')).toHaveText('1');
     const reply = rows(page).first();
     await expect(reply.locator('.title')).toHaveText(`Re: ${ORDER}`);

@@ -122,6 +122,8 @@ export interface JournalState {
   outbox: OutboxItem[];
   /** Letters being written, newest first. */
   drafts: DraftSummary[];
+  /** The reading pane shows a chain as a conversation rather than as a tree. */
+  chainAsConversation: boolean;
   list: ListState;
   selectedId: number | null;
   /** Rows ticked for a bulk action; when empty, commands act on the selected row. */
@@ -163,6 +165,7 @@ export interface JournalState {
   /** Keeps the letter being written; returns the draft's id (null when it could not be saved). */
   saveDraft(id: number | undefined, letter: ApiInput<'saveDraft'>['letter']): Promise<number | null>;
   deleteDraft(id: number): Promise<void>;
+  setChainAsConversation(on: boolean): void;
   /** Opens a draft in the compose dialog to write on. */
   openDraft(id: number): Promise<void>;
   sendQueued(): Promise<void>;
@@ -403,6 +406,7 @@ export function createJournalStore(api: JournalClient, lang: Lang = detectLangua
       subjects: [],
       outbox: [],
       drafts: [],
+      chainAsConversation: false,
       list: {
         order: 'newest',
         query: '',
@@ -653,6 +657,10 @@ export function createJournalStore(api: JournalClient, lang: Lang = detectLangua
           failLoudly(error);
           return null;
         }
+      },
+
+      setChainAsConversation(on) {
+        set({ chainAsConversation: on });
       },
 
       async deleteDraft(id) {

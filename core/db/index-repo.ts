@@ -4,6 +4,7 @@ import type { BlobLocation, BlobStore } from './blob-store.js';
 import type { ChainsRepo } from './chains-repo.js';
 import type { ContactsRepo } from './contacts-repo.js';
 import { type Db, writeTransaction } from './database.js';
+import { previewOf } from './preview.js';
 import type { RulesRepo } from './rules-repo.js';
 
 export interface IndexTask {
@@ -12,8 +13,6 @@ export interface IndexTask {
   date: string;
   location: BlobLocation;
 }
-
-const PREVIEW_LENGTH = 240;
 
 /** The indexer's side of the journal: letters listed but not yet read for text, attachments and search. */
 export class IndexRepo {
@@ -77,11 +76,7 @@ export class IndexRepo {
         const m = this.stmt.message.get(task.messageRow);
         if (!m) continue;
         const visible = parsed.attachments.filter((a) => !a.inline);
-        const preview = parsed.text
-          .slice(0, PREVIEW_LENGTH * 2)
-          .replace(/\s+/g, ' ')
-          .trim()
-          .slice(0, PREVIEW_LENGTH);
+        const preview = previewOf(parsed.text);
         this.stmt.updateInteraction.run(preview, visible.length > 0 ? 1 : 0, task.interactionId);
         this.stmt.clearAttachments.run(task.messageRow);
         for (const a of parsed.attachments) {

@@ -4,6 +4,7 @@ import type { Address } from '../mail/types.js';
 import type { ChainsRepo } from './chains-repo.js';
 import { type ContactsRepo, normalizePhone } from './contacts-repo.js';
 import { type Db, writeTransaction } from './database.js';
+import { previewOf } from './preview.js';
 
 export type OtherKind = 'call' | 'sms' | 'meeting' | 'planned';
 export type SmsStatus = 'logged' | 'queued' | 'sent' | 'delivered' | 'failed';
@@ -89,8 +90,6 @@ interface DetailsRow {
   ical_uid: string | null;
   ical_sequence: number;
 }
-
-const PREVIEW_LENGTH = 240;
 
 /** Calls, SMS, meetings and planned interactions: the journal entries that are not letters. */
 export class KindsRepo {
@@ -183,7 +182,7 @@ export class KindsRepo {
       const d = input.details;
       const body = d.body ?? '';
       const now = input.now.toISOString();
-      const preview = body.replace(/\s+/g, ' ').trim().slice(0, PREVIEW_LENGTH);
+      const preview = previewOf(body);
       const id = Number(
         this.stmt.insert.run(input.kind, input.direction, input.date, input.title, preview, now).lastInsertRowid,
       );

@@ -1,6 +1,7 @@
 import { InterlogError } from '../errors.js';
 import type { ListingHeaders } from '../mail/header-block.js';
 import { type Db, writeTransaction } from './database.js';
+import { previewOf } from './preview.js';
 import type { SyncRepo } from './sync-repo.js';
 
 export type OutboxStatus = 'queued' | 'sending' | 'committing' | 'sent' | 'failed' | 'unknown' | 'cancelled';
@@ -65,6 +66,8 @@ export class OutboxRepo {
     control?: { due: string | null } | undefined;
     /** The draft this letter was written in: it goes in the same transaction, so it is never both sent and kept. */
     draftId?: number | undefined;
+    /** What the user wrote: the letter's preview until the index workers read it whole (at the next sync). */
+    text?: string | undefined;
     now: Date;
   }): OutboxItem {
     const id = writeTransaction(this.db, () => {
@@ -76,6 +79,11 @@ export class OutboxRepo {
       const interaction = this.db
         .prepare<[number], { id: number }>('SELECT id FROM interactions WHERE message_id = ?')
         .get(stored.id) as { id: number };
+      if (input.text) {
+        this.db
+          .prepare(`UPDATE interactions SET preview = ? WHERE id = ? AND preview = ''`)
+          .run(previewOf(input.text), interaction.id);
+      }
       if (input.control) {
         this.db
           .prepare('UPDATE interactions SET on_control = 1, control_due = ?, control_closed_at = NULL WHERE id = ?')

@@ -21,19 +21,41 @@ function flagWords(r: InteractionRecord, lang: Lang, t: Translate): string[] {
 }
 
 /** The letters of the chain, oldest first, indented by how deep each answer is; a click opens one. */
+/**
+ * The chain of interactions the letter belongs to: as a tree of bases and answers, or as a conversation (each one's
+ * opening words, oldest first). A click opens one.
+ */
 function Chain({ chain, current }: { chain: InteractionRecord[]; current: number }) {
   const select = useJournal((s) => s.select);
   const lang = useJournal((s) => s.lang);
   const t = useJournal((s) => s.t);
+  // Kept in the store: the next letter opened shows its chain the same way.
+  const asConversation = useJournal((s) => s.chainAsConversation);
+  const setAsConversation = useJournal((s) => s.setChainAsConversation);
   if (chain.length < 2) return null;
   const depth = new Map<number, number>();
   for (const r of chain) depth.set(r.id, r.basisId === null ? 0 : (depth.get(r.basisId) ?? 0) + 1);
+  const who = (r: InteractionRecord) => correspondent(r) || t('unknownSender');
   return (
-    <nav className="chain" aria-label={t('chain', { n: chain.length })}>
-      <h3>{t('chain', { n: chain.length })}</h3>
+    <nav className={`chain${asConversation ? ' conversation' : ''}`} aria-label={t('chain', { n: chain.length })}>
+      <div className="chain-head">
+        <h3>{t('chain', { n: chain.length })}</h3>
+        <fieldset className="segmented small">
+          <button type="button" aria-pressed={!asConversation} onClick={() => setAsConversation(false)}>
+            {t('chainTree')}
+          </button>
+          <button type="button" aria-pressed={asConversation} onClick={() => setAsConversation(true)}>
+            {t('chainConversation')}
+          </button>
+        </fieldset>
+      </div>
       <ol>
         {chain.map((r) => (
-          <li key={r.id} style={{ paddingLeft: `${Math.min(depth.get(r.id) ?? 0, 8) * 12}px` }}>
+          <li
+            key={r.id}
+            className={r.direction === 'out' ? 'mine' : undefined}
+            style={asConversation ? undefined : { paddingLeft: `${Math.min(depth.get(r.id) ?? 0, 8) * 12}px` }}
+          >
             <button
               type="button"
               className="chain-item"
@@ -42,9 +64,15 @@ function Chain({ chain, current }: { chain: InteractionRecord[]; current: number
             >
               <DirectionIcon direction={r.direction} t={t} />
               <span className="chain-date">{listDate(r.date, lang)}</span>
-              <span className="chain-who">{correspondent(r) || t('unknownSender')}</span>
-              <span className="chain-title">{shownTitle(r) || t('noTitle')}</span>
-              {r.subject ? <span className="chain-subject">{r.subject.name}</span> : null}
+              <span className="chain-who">{who(r)}</span>
+              {asConversation ? (
+                <span className="chain-said">{visibleText(r.preview) || shownTitle(r) || t('noTitle')}</span>
+              ) : (
+                <>
+                  <span className="chain-title">{shownTitle(r) || t('noTitle')}</span>
+                  {r.subject ? <span className="chain-subject">{r.subject.name}</span> : null}
+                </>
+              )}
             </button>
           </li>
         ))}
