@@ -21,6 +21,27 @@ function flagWords(r: InteractionRecord, lang: Lang, t: Translate): string[] {
 }
 
 /** The letters of the chain, oldest first, indented by how deep each answer is; a click opens one. */
+/** Two pressed-or-not buttons for two ways of showing the same thing (formatted or text, tree or conversation). */
+function TwoWays({
+  second,
+  choose,
+  labels,
+}: {
+  second: boolean;
+  choose(second: boolean): void;
+  labels: [string, string];
+}) {
+  return (
+    <fieldset className="segmented">
+      {labels.map((label, i) => (
+        <button key={label} type="button" aria-pressed={second === (i === 1)} onClick={() => choose(i === 1)}>
+          {label}
+        </button>
+      ))}
+    </fieldset>
+  );
+}
+
 /**
  * The chain of interactions the letter belongs to: as a tree of bases and answers, or as a conversation (each one's
  * opening words, oldest first). A click opens one.
@@ -40,14 +61,7 @@ function Chain({ chain, current }: { chain: InteractionRecord[]; current: number
     <nav className={`chain${asConversation ? ' conversation' : ''}`} aria-label={t('chain', { n: chain.length })}>
       <div className="chain-head">
         <h3>{t('chain', { n: chain.length })}</h3>
-        <fieldset className="segmented small">
-          <button type="button" aria-pressed={!asConversation} onClick={() => setAsConversation(false)}>
-            {t('chainTree')}
-          </button>
-          <button type="button" aria-pressed={asConversation} onClick={() => setAsConversation(true)}>
-            {t('chainConversation')}
-          </button>
-        </fieldset>
+        <TwoWays second={asConversation} choose={setAsConversation} labels={[t('chainTree'), t('chainConversation')]} />
       </div>
       <ol>
         {chain.map((r) => (
@@ -216,14 +230,7 @@ function Letter({
       <Chain chain={chain} current={view.interaction.id} />
       <div className="letter-tools">
         {view.html !== null ? (
-          <fieldset className="segmented">
-            <button type="button" aria-pressed={!asText} onClick={() => setAsText(false)}>
-              {t('viewFormatted')}
-            </button>
-            <button type="button" aria-pressed={asText} onClick={() => setAsText(true)}>
-              {t('viewText')}
-            </button>
-          </fieldset>
+          <TwoWays second={asText} choose={setAsText} labels={[t('viewFormatted'), t('viewText')]} />
         ) : null}
         {html !== null && view.blockedImages > 0 ? (
           <p className="blocked-images">
