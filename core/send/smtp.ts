@@ -162,8 +162,9 @@ export class SmtpSession {
           message.readableLength + (stage ? stage.writableLength + stage.readableLength : 0) + socket.writableLength;
         // Until DATA is answered there is no stage yet, and the letter still sits in `message`.
         if (stage && waiting === 0) return then();
-        if (socket.writableLength > 0) socket.once('drain', () => whenWritten(then));
-        else setTimeout(() => whenWritten(then), 5);
+        // Looked at again shortly rather than on 'drain': a socket holding less than its high-water mark never
+        // emits it, and the letter would wait for ever on a slow link.
+        setTimeout(() => whenWritten(then), 5);
       };
       this.conn.send({ from: envelope.from, to: envelope.to }, message, (error, info) => {
         if (error) {
