@@ -156,7 +156,8 @@ export class SmtpSession {
         // Private fields of nodemailer 10 (pinned): it has no event for "all but the final dot is written".
         const inner = this.conn as unknown as { _socket?: Writable | false; _currentDataStream?: Transform | false };
         const socket = inner._socket || null;
-        if (!socket || socket.destroyed) return; // the send fails with the connection's own error
+        // The send failed or the session was closed: it reports its own error, and nothing is left to end.
+        if (!socket || socket.destroyed || this.broken || message.destroyed) return;
         const stage = inner._currentDataStream || null;
         const waiting =
           message.readableLength + (stage ? stage.writableLength + stage.readableLength : 0) + socket.writableLength;
@@ -164,7 +165,8 @@ export class SmtpSession {
         if (stage && waiting === 0) return then();
         // Looked at again shortly rather than on 'drain': a socket holding less than its high-water mark never
         // emits it, and the letter would wait for ever on a slow link.
-        setTimeout(() => whenWritten(then), 5);
+        // unref: this wait alone must never keep a finished process (the CLI after a failed send) alive.
+        setTimeout(() => whenWritten(then), 5).unref();
       };
       this.conn.send({ from: envelope.from, to: envelope.to }, message, (error, info) => {
         if (error) {
