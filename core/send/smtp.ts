@@ -152,7 +152,7 @@ export class SmtpSession {
           });
         },
       });
-      const whenWritten = (then: () => void) => {
+      const whenWritten = (then: () => void, attempt = 0) => {
         // Private fields of nodemailer 10 (pinned): it has no event for "all but the final dot is written".
         const inner = this.conn as unknown as { _socket?: Writable | false; _currentDataStream?: Transform | false };
         const socket = inner._socket || null;
@@ -163,10 +163,13 @@ export class SmtpSession {
           message.readableLength + (stage ? stage.writableLength + stage.readableLength : 0) + socket.writableLength;
         // Until DATA is answered there is no stage yet, and the letter still sits in `message`.
         if (stage && waiting === 0) return then();
-        // Looked at again shortly rather than on 'drain': a socket holding less than its high-water mark never
-        // emits it, and the letter would wait for ever on a slow link.
-        // unref: this wait alone must never keep a finished process (the CLI after a failed send) alive.
-        setTimeout(() => whenWritten(then), 5).unref();
+        // Looked at again rather than on 'drain': a socket holding less than its high-water mark never emits it,
+        // and the letter would wait for ever. First on the next turns of the event loop (on a near server the
+        // answer to DATA and the writes take well under a millisecond, and a 5 ms timer per letter halved the
+        // outbox's rate), then every few milliseconds. unref: the wait alone never keeps a finished process alive.
+        const next = () => whenWritten(then, attempt + 1);
+        if (attempt < 50) setImmediate(next).unref();
+        else setTimeout(next, Math.min(5, attempt - 49)).unref();
       };
       this.conn.send({ from: envelope.from, to: envelope.to }, message, (error, info) => {
         if (error) {
