@@ -552,7 +552,11 @@ export class JournalService implements JournalApi {
   private async password(account: AccountRecord): Promise<string> {
     const password = await this.options.secrets.get(account.secretRef);
     if (password === undefined) {
-      throw new InterlogError('secret-store', `No password is stored for account "${account.name}"; add it again.`);
+      throw new InterlogError(
+        'secret-store',
+        `No password is stored for account "${account.name}": enter it again in the account's card ` +
+          `(interlog account set "${account.name}" --new-password).`,
+      );
     }
     return password;
   }

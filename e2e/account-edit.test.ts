@@ -155,6 +155,21 @@ describe.skipIf(!available.ok)(
       }
     });
 
+    it('a password the secret store lost is put back by an edit, which signs in with it first', async () => {
+      await imapAccount();
+      const [ref] = secretRefs();
+      await secrets.delete(ref as string);
+      const lost = await failure(service.sync({}));
+      expect(lost.kind).toBe('secret-store');
+      expect(lost.message).toContain('interlog account set "Work" --new-password');
+      // Nothing else can be changed without it, and a wrong one is still refused.
+      expect((await failure(service.editAccount({ name: 'Work', timeoutMs: 40_000 }))).kind).toBe('secret-store');
+      expect((await failure(service.editAccount({ name: 'Work', password: 'not-it' }))).kind).toBe('auth');
+      await service.editAccount({ name: 'Work', password: OLD });
+      expect(await secrets.get(ref as string)).toBe(OLD);
+      expect((await service.sync({}))[0]?.added).toBe(15);
+    });
+
     it('settings that do not change where it signs in are saved without asking the server', async () => {
       await imapAccount();
       // The server is unreachable at that port: a check would fail, and none is made.

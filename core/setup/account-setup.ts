@@ -151,7 +151,12 @@ export class AccountSetup {
     const change = schemas.editAccount.parse(input);
     const current = this.require(change.name);
     if (change.newName !== undefined && change.newName !== current.name) this.assertNameFree(change.newName);
-    const stored = await this.passwords(current);
+    // A password the secret store lost (another keychain, a restored journal) is exactly what an edit puts back:
+    // unreadable, it counts as a change, and the new one is signed in to before it is stored.
+    const stored = await this.passwords(current).catch((error: unknown) => {
+      if (change.password === undefined) throw error;
+      return { incoming: '', smtp: null };
+    });
     const ownSmtpPassword = current.smtp?.secretRef ? (stored.smtp ?? undefined) : undefined;
     const smtp =
       change.smtp === undefined
