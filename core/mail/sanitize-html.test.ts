@@ -219,12 +219,14 @@ describe('sanitizeHtml', () => {
         const output = clean(parts.join(''));
         expect(output).not.toMatch(/<\s*(script|style|iframe|svg|math|textarea|noscript)/i);
         expect(output).not.toMatch(/<[^>]*\son[a-z]+\s*=/i);
-        // Inside a tag only: the same characters as plain text ("=\"javascript:") are words, not a link.
+        // Inside a tag only: the same characters as plain text ("=\"javascript:", 'src="https://…') are words,
+        // not a link or an image.
         expect(output).not.toMatch(/<[^>]*="[^"]*(java|vb)script\s*:/i);
-        expect(output).not.toMatch(/src="[^"]*evil\.example/);
+        expect(output).not.toMatch(/<[^>]*\ssrc="[^"]*evil\.example/i);
         expect(clean(output)).toBe(output);
       }),
-      { numRuns: 3000 },
+      // The text a run of CI once took for an image (fast-check seed 632511986), kept as a case of its own.
+      { numRuns: 3000, examples: [[['src', '=', '"', 'https://evil.example/x']]] },
     );
   });
 
