@@ -40,6 +40,18 @@ const interactionFilter = z.object({
  * The JournalApi: the one surface the UI, the CLI and the transports (Electron IPC, the HTTP host) use.
  * Every input crossing a process boundary is checked against its schema here.
  */
+/** Files of a letter, sent or being written. */
+const letterFiles = z
+  .array(
+    z.object({
+      filename: z.string().min(1).max(255),
+      contentBase64: z.string(),
+      contentType: z.string().max(200).optional(),
+    }),
+  )
+  .max(100)
+  .default([]);
+
 /** A letter being written: the send call's fields, every one optional until it is sent. */
 const draftLetter = z.object({
   account: z.string().max(200).optional(),
@@ -49,16 +61,7 @@ const draftLetter = z.object({
   cc: z.string().max(50_000).default(''),
   subject: z.string().max(998).default(''),
   text: z.string().max(10_000_000).default(''),
-  attachments: z
-    .array(
-      z.object({
-        filename: z.string().min(1).max(255),
-        contentBase64: z.string(),
-        contentType: z.string().max(200).optional(),
-      }),
-    )
-    .max(100)
-    .default([]),
+  attachments: letterFiles,
   replyToInteraction: z.number().int().positive().optional(),
   forwardInteraction: z.number().int().positive().optional(),
   onControl: z.boolean().default(false),
@@ -198,16 +201,7 @@ export const schemas = {
     subject: z.string().max(998).default(''),
     text: z.string().max(10_000_000),
     html: z.string().max(20_000_000).optional(),
-    attachments: z
-      .array(
-        z.object({
-          filename: z.string().min(1).max(255),
-          contentBase64: z.string(),
-          contentType: z.string().max(200).optional(),
-        }),
-      )
-      .max(100)
-      .default([]),
+    attachments: letterFiles,
     /** Answer this interaction: the letter joins its chain, threads on the recipient's side and quotes it. */
     replyToInteraction: z.number().int().positive().optional(),
     forwardInteraction: z.number().int().positive().optional(),

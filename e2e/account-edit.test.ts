@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { AddAccountInput } from '../core/api.js';
 import type { InterlogError } from '../core/errors.js';
 import { JournalService } from '../core/journal-service.js';
 import { FileSecretStore } from '../core/secrets/file-secret-store.js';
@@ -95,7 +96,7 @@ describe.skipIf(!available.ok)(
       fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    const imapAccount = () =>
+    const imapAccount = (extra: Partial<AddAccountInput> = {}) =>
       service.addAccount({
         name: 'Work',
         email: 'me@edit.test',
@@ -105,6 +106,7 @@ describe.skipIf(!available.ok)(
         security: 'none',
         username: IMAP_USER,
         password: OLD,
+        ...extra,
       });
 
     /** The keychain entries the journal refers to, read as the journal stores them. */
@@ -232,15 +234,7 @@ describe.skipIf(!available.ok)(
     });
 
     it('removing keeps the letters and forgets the password; refused while a letter waits in the outbox', async () => {
-      await service.addAccount({
-        name: 'Work',
-        email: 'me@edit.test',
-        protocol: 'imap',
-        host: '127.0.0.1',
-        port: server.imapPort,
-        security: 'none',
-        username: IMAP_USER,
-        password: OLD,
+      await imapAccount({
         verify: false,
         // Nothing listens there: the letter stays queued.
         smtp: { host: '127.0.0.1', port: 1, security: 'none', password: 'smtp-secret' },

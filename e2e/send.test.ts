@@ -72,7 +72,7 @@ describe.skipIf(!available.ok)(
       fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    const addAccount = (extra: { smtpPassword?: string } = {}) =>
+    const addAccount = (extra: { smtpPassword?: string; smtpPort?: number; copyToSent?: boolean } = {}) =>
       service.addAccount({
         name: 'Work',
         email: user,
@@ -84,11 +84,12 @@ describe.skipIf(!available.ok)(
         password: PASSWORD,
         smtp: {
           host: '127.0.0.1',
-          port: smtp.port,
+          port: extra.smtpPort ?? smtp.port,
           security: 'none',
           ...(extra.smtpPassword ? { password: extra.smtpPassword } : {}),
         },
         senderName: 'Анна Смирнова',
+        ...(extra.copyToSent === undefined ? {} : { copyToSent: extra.copyToSent }),
         verify: false,
       });
 
@@ -307,19 +308,7 @@ describe.skipIf(!available.ok)(
     it('a link lost while a large letter still waits to be written sends it again, exactly once', async () => {
       const proxy = await startFaultProxy(smtp.port, '127.0.0.1', { protocol: 'smtp' });
       try {
-        await service.addAccount({
-          name: 'Work',
-          email: user,
-          protocol: 'imap',
-          host: '127.0.0.1',
-          port: dovecot.imapPort,
-          security: 'none',
-          username: user,
-          password: PASSWORD,
-          smtp: { host: '127.0.0.1', port: proxy.port, security: 'none' },
-          copyToSent: false,
-          verify: false,
-        });
+        await addAccount({ smtpPort: proxy.port, copyToSent: false });
         // 12 MB (16 MB as base64): once the link stops taking bytes, the kernel's buffers fill and most of the letter
         // still waits in the client when the link dies. Its end was never written: the server cannot have taken it.
         const queued = await service.send({

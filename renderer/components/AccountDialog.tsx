@@ -1,12 +1,28 @@
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import type { AccountCheck, AccountSummary } from '../../core/api.js';
 import { api, useJournal } from '../store';
+import { useAttempt } from '../use-attempt';
 import { CheckReport } from './CheckReport';
 import { CancelButton, Modal } from './Modal';
 
 type Security = AccountSummary['security'];
 /** Seed 004's three tabs of an account's card. */
 type Tab = 'sending' | 'receiving' | 'other';
+
+/** Every tab stays in the form (hidden ones too), so a save carries what was changed on any of them. */
+function TabPanel({ tab, shown, children }: { tab: Tab; shown: Tab; children: ReactNode }) {
+  return (
+    <div
+      role="tabpanel"
+      id={`account-panel-${tab}`}
+      aria-labelledby={`account-tab-${tab}`}
+      className="settings-panel"
+      hidden={shown !== tab}
+    >
+      {children}
+    </div>
+  );
+}
 type EditInput = Parameters<typeof api.editAccount>[0];
 
 /** The form's fields as typed; numbers stay strings until saved, a blank password means "unchanged". */
@@ -109,22 +125,10 @@ export function AccountDialog({ name }: { name: string }) {
   const [shown, setShown] = useState<Tab>('receiving');
   const [makeSystem, setMakeSystem] = useState(false);
   const [report, setReport] = useState<AccountCheck | null>(null);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, attempt } = useAttempt();
   if (!account || !initial || !draft) return null;
 
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setDraft({ ...draft, [key]: value });
-  const attempt = async (what: string, run: () => Promise<void>) => {
-    setBusy(what);
-    setError(null);
-    try {
-      await run();
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    } finally {
-      setBusy(null);
-    }
-  };
   const save = () =>
     attempt(t('checking'), async () => {
       let saved = await api.editAccount(changesOf(account, initial, draft));
@@ -260,14 +264,7 @@ export function AccountDialog({ name }: { name: string }) {
           </button>
         ))}
       </div>
-      {/* Every tab stays in the form (hidden ones too), so a save carries what was changed on any of them. */}
-      <div
-        role="tabpanel"
-        id="account-panel-sending"
-        aria-labelledby="account-tab-sending"
-        className="settings-panel"
-        hidden={shown !== 'sending'}
-      >
+      <TabPanel tab="sending" shown={shown}>
         {account.smtp ? (
           <>
             {text('smtpHost', t('field_host'))}
@@ -285,14 +282,8 @@ export function AccountDialog({ name }: { name: string }) {
         ) : (
           <p className="hint">{t('receivesOnly')}</p>
         )}
-      </div>
-      <div
-        role="tabpanel"
-        id="account-panel-receiving"
-        aria-labelledby="account-tab-receiving"
-        className="settings-panel"
-        hidden={shown !== 'receiving'}
-      >
+      </TabPanel>
+      <TabPanel tab="receiving" shown={shown}>
         <p className="muted">
           {account.protocol.toUpperCase()}, {account.email}
         </p>
@@ -321,14 +312,8 @@ export function AccountDialog({ name }: { name: string }) {
             </label>
           </>
         ) : null}
-      </div>
-      <div
-        role="tabpanel"
-        id="account-panel-other"
-        aria-labelledby="account-tab-other"
-        className="settings-panel"
-        hidden={shown !== 'other'}
-      >
+      </TabPanel>
+      <TabPanel tab="other" shown={shown}>
         {text('name', t('field_name'), 'text', { maxLength: 200 })}
         <label className="field">
           {t('field_timeoutSeconds')}
@@ -364,7 +349,7 @@ export function AccountDialog({ name }: { name: string }) {
           <span className="hint">{unsaved ? t('checkSavedFirst') : t('checkAccountHint')}</span>
         </div>
         {report ? <CheckReport check={report} /> : null}
-      </div>
+      </TabPanel>
     </Modal>
   );
 }

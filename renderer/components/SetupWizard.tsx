@@ -2,6 +2,7 @@ import { useId, useState } from 'react';
 import type { AccountCheck, Detection, SetupForm } from '../../core/api.js';
 import { isMessageKey } from '../i18n';
 import { api, useJournal } from '../store';
+import { useAttempt } from '../use-attempt';
 import { CheckReport } from './CheckReport';
 import { CancelButton, Modal } from './Modal';
 
@@ -123,20 +124,8 @@ export function SetupWizard() {
   const [system, setSystem] = useState(false);
   const [auto, setAuto] = useState(true);
   const [values, setValues] = useState<Values>({});
-  const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { busy, error, attempt } = useAttempt();
 
-  const attempt = async (what: string, run: () => Promise<void>) => {
-    setBusy(what);
-    setError(null);
-    try {
-      await run();
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    } finally {
-      setBusy(null);
-    }
-  };
   const basics = { email, system, ...(senderName.trim() ? { senderName: senderName.trim() } : {}) };
 
   const manual = () =>
