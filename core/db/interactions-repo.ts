@@ -136,10 +136,6 @@ export class InteractionsRepo {
   private readonly stmt;
 
   constructor(private readonly db: Db) {
-    db.function('sort_key', { deterministic: true }, sortKey);
-    db.function('clean_subject', { deterministic: true }, (title: unknown) =>
-      typeof title === 'string' ? cleanSubject(title) : null,
-    );
     this.stmt = {
       folders: db.prepare<[number], { path: string; gone: number }>(
         `SELECT f.path, MIN(l.gone_at IS NOT NULL) AS gone FROM message_locations l JOIN folders f ON f.id = l.folder_id
@@ -204,6 +200,7 @@ export class InteractionsRepo {
    * 100,000 keys (a third of a second), and scrolling asks for page after page of the same order.
    */
   private sortedIds(order: ListOrder, from: string, params: Array<number | string>): number[] {
+    this.registerSortFunctions(order);
     const { version } = this.db.prepare<[], { version: number }>('SELECT total_changes() AS version').get() ?? {
       version: 0,
     };
@@ -221,6 +218,21 @@ export class InteractionsRepo {
   }
 
   private sorted: { key: string; ids: number[] } | null = null;
+  private sortFunctionsReady = false;
+
+  /**
+   * The SQL functions of the text orders, registered on first use: only the connection that serves the list needs
+   * them, not the sync and index workers' (a JS function held by SQLite in a thread that is stopped was one more
+   * thing to tear down with it).
+   */
+  private registerSortFunctions(order: ListOrder): void {
+    if (this.sortFunctionsReady || order === 'newest' || order === 'oldest') return;
+    this.db.function('sort_key', { deterministic: true }, sortKey);
+    this.db.function('clean_subject', { deterministic: true }, (title: unknown) =>
+      typeof title === 'string' ? cleanSubject(title) : null,
+    );
+    this.sortFunctionsReady = true;
+  }
 
   /** The rows of these ids, in this order. */
   private rowsOf(ids: number[]): InteractionRecord[] {
@@ -269,6 +281,7 @@ export class InteractionsRepo {
   search(text: string, limit = 50, filter: InteractionFilter = {}, order: ListOrder = 'newest'): InteractionRecord[] {
     const query = toFtsQuery(text);
     if (!query) return [];
+    this.registerSortFunctions(order);
     const { and, params } = filterClause(filter);
     return this.db
       .prepare<Array<number | string>, Row>(
